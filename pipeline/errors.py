@@ -50,6 +50,7 @@ class FetchError(HubwatchError):
     def __init__(self, message: str, *, url: str, status_code: int | None = None) -> None:
         self.url = url
         self.status_code = status_code
+        self.reason = message
         super().__init__(f"{url}: {message}")
 
 

@@ -57,6 +57,11 @@ SECTOR_FORMS = {
     "Gesundheit": "Gesundheit",
     "Cybersicherheit": "Cybersicherheit",
 }
+HUB_NAMES = {
+    "Digital Hub Logistics": ("Hamburg", "Logistik"),
+    "Smart Systems Hub": ("Dresden/Leipzig", "Smart Systems"),
+    "InsurLab Germany": ("Köln", "Insurtech"),
+}
 _HUB_WORD = re.compile(r"\b(Digital Hubs?|de:hub|Digital-Hub-Initiative|Hub)\b", re.IGNORECASE)
 
 
@@ -75,7 +80,7 @@ def analyze_simple(text: str, title: str = "") -> Analysis:
     facts: list[Fact] = []
     if _HUB_WORD.search(title + " " + text):
         for sentence in re.split(r"(?<=[.!?])\s+", text):
-            if not _HUB_WORD.search(sentence):
+            if not (_HUB_WORD.search(sentence) or _find(SECTOR_FORMS, "SECTOR", sentence)):
                 continue
             for hub, hub_cities in HUB_CITIES.items():
                 if any(c.split()[0] in sentence for c in hub_cities):
@@ -86,4 +91,8 @@ def analyze_simple(text: str, title: str = "") -> Analysis:
                         Fact(hub, "sector", s.canonical, sentence)
                         for s in _find(SECTOR_FORMS, "SECTOR", sentence)
                     ]
+    for name, (hub, sector) in HUB_NAMES.items():
+        for m in re.finditer(re.escape(name), text):
+            hubs.append(Mention("HUB", name, hub, m.start(), m.end()))
+            facts.append(Fact(hub, "sector", sector, name))
     return Analysis(mentions=hubs + cities + sectors, facts=list(dict.fromkeys(facts)), relevant=bool(hubs))

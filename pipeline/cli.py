@@ -1,0 +1,353 @@
+"""The `hubwatch` command: it parses options, calls the library and translates errors — nothing else.
+
+Exit codes: 0 all good · 2 usage or configuration error · 3 completed, but part of it failed
+(a source, or the mail server) · 1 an unexpected failure, or the run could not start.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline import __version__, store
+from pipeline.config import ENV_CONFIG, Config, load_config
+from pipeline.errors import ConfigError, HubwatchError
+from pipeline.output import FORMATS, emit, stderr
+
+EXIT_OK, EXIT_UNEXPECTED, EXIT_CONFIG, EXIT_PARTIAL = 0, 1, 2, 3
+
+logger = logging.getLogger("pipeline")
+
+
+class HubwatchGroup(click.Group):
+    """Turns every HubwatchError into one clear line and its exit code; a traceback is a bug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            _fail(f"configuration error: {exc}", EXIT_CONFIG)
+        except HubwatchError as exc:
+            _fail(str(exc), EXIT_UNEXPECTED)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("verbose"):
+                raise
+            _fail(f"unexpected {type(exc).__name__}: {exc} (run with -v for the traceback)", EXIT_UNEXPECTED)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"hubwatch: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(cls=HubwatchGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    envvar=ENV_CONFIG,
+    default="sources.yaml",
+    show_default=True,
+    help="The sources file (env HUBWATCH_CONFIG).",
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    envvar="HUBWATCH_DB",
+    help="The SQLite database (default settings.database; env HUBWATCH_DB).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+@click.version_option(__version__, prog_name="hubwatch")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str, db_path: str | None, verbose: int, quiet: bool) -> None:
+    """hubwatch watches the press about Germany's Digital Hub Initiative.
+
+    It crawls the sources in sources.yaml, extracts each article, finds hubs, cities and sectors,
+    records new and changed announcements in SQLite and emails a digest.
+
+    Example: hubwatch --config sources.yaml run
+    """
+    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    if not verbose:
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("trafilatura").setLevel(logging.ERROR)
+        logging.getLogger("htmldate").setLevel(logging.ERROR)
+    ctx.obj = {"config_path": config_path, "db_path": db_path, "verbose": verbose, "quiet": quiet}
+
+
+def _config(ctx: click.Context) -> Config:
+    return load_config(ctx.obj["config_path"], db=ctx.obj["db_path"])
+
+
+def _db_path(ctx: click.Context) -> str:
+    """The database path without requiring a valid sources.yaml when --db or HUBWATCH_DB names it."""
+    return ctx.obj["db_path"] or _config(ctx).settings.database
+
+
+def _open_existing(ctx: click.Context) -> Any:
+    path = _db_path(ctx)
+    if not Path(path).exists():
+        raise HubwatchError(f"no database at {path} yet: run `hubwatch run` first")
+    return store.open_db(path)
+
+
+# --- run --------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--source", "source_ids", multiple=True, metavar="ID", help="Only this source (repeatable).")
+@click.option("--no-digest", is_flag=True, help="Do not send the digest after the pass.")
+@click.pass_context
+def run(ctx: click.Context, source_ids: tuple[str, ...], no_digest: bool) -> None:
+    """One full pass: discover, fetch, extract, find entities, store; then send the digest.
+
+    Ends with a summary per source; exits 3 when any source failed (the rest is stored).
+
+    Example: hubwatch run --source bmwk-presse --no-digest
+    """
+    from pipeline.run import run_daily
+
+    config = _config(ctx)
+    if not (config.settings.digest.to or getattr(config.settings.digest, "groups", None)) and not no_digest:
+        click.echo(
+            "hubwatch: no digest recipients configured (settings.digest.to): digests are off", err=True
+        )
+    show = not ctx.obj["quiet"] and stderr.is_terminal
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        disable=not show,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("crawling", total=0)
+
+        def progress(event: str, amount: int) -> None:
+            if event == "found":
+                bar.update(task, total=(bar.tasks[0].total or 0) + amount)
+            else:
+                bar.advance(task, amount)
+
+        result = run_daily(config, source_ids=source_ids, digest=not no_digest, progress=progress)
+    _print_summary(result)
+    sys.exit(result.exit_code)
+
+
+def _print_summary(result: Any) -> None:
+    table = Table(title=f"hubwatch run {result.run_id}: {result.status}")
+    for column in ("source", "found", "new", "changed", "unchanged", "errors", "problem"):
+        table.add_column(column, justify="right" if column not in ("source", "problem") else "left")
+    for sr in result.sources:
+        errors = sr.count("error") + int(sr.error is not None)
+        unchanged = sr.count("unchanged") + sr.count("not_modified")
+        counts = [sr.found, sr.count("new"), sr.count("changed"), unchanged, errors]
+        table.add_row(sr.source.id, *map(str, counts), sr.problem[:100])
+    c = result.counts
+    stderr.print(table)
+    stderr.print(
+        f"sources ok {c['sources_ok']}, failed {c['sources_failed']} · new {c['new']}, "
+        f"changed {c['changed']}, unchanged {c['unchanged']}, errors {c['errors']}"
+    )
+    if result.digest is not None:
+        d = result.digest
+        stderr.print(
+            f"digest: {d.status}"
+            + (f" ({d.items} items)" if d.items else "")
+            + (f" — {d.error}" if d.error else "")
+        )
+
+
+# --- schedule, digest -------------------------------------------------------------------------
+
+
+@cli.command()
+@click.pass_context
+def schedule(ctx: click.Context) -> None:
+    """Stay in the foreground and run the full pass every day at settings.schedule (settings.timezone).
+
+    Stops cleanly on SIGTERM or Ctrl-C.
+
+    Example: hubwatch --config /etc/hubwatch/sources.yaml schedule
+    """
+    from pipeline.schedule import run_schedule
+
+    _config(ctx)  # fail early on a bad configuration
+    sys.exit(run_schedule(Path(ctx.obj["config_path"]), ctx.obj["db_path"]))
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Render only: send nothing, mark nothing.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write the digest into this folder (.eml and .html).",
+)
+@click.pass_context
+def digest(ctx: click.Context, dry_run: bool, out_dir: Path | None) -> None:
+    """Send what no earlier digest contained; exits 3 when the mail server refused it (items stay pending).
+
+    Example: hubwatch digest --dry-run --out out/
+    """
+    from pipeline.digest import send_pending
+
+    config = _config(ctx)
+    db = store.open_db(config.settings.database)
+    outcome = send_pending(db, config.settings, dry_run=dry_run, out_dir=out_dir)
+    if dry_run and outcome.text:
+        click.echo(outcome.text)
+    for path in outcome.files:
+        click.echo(f"wrote {path}", err=True)
+    message = {
+        "nothing": "digest: nothing pending",
+        "off": "digest: no recipients configured (settings.digest.to)",
+    }.get(outcome.status, f"digest: {outcome.status}, {outcome.items} items")
+    click.echo(message + (f" — {outcome.error}" if outcome.error else ""), err=True)
+    sys.exit(EXIT_PARTIAL if outcome.status == "failed" else EXIT_OK)
+
+
+# --- search, hubs -----------------------------------------------------------------------------
+
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format; json prints one array on stdout.",
+)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@format_option
+@click.pass_context
+def search(ctx: click.Context, query: str, limit: int, fmt: Any) -> None:
+    """Full-text search over announcements (German-aware; "Logistik*" for compounds).
+
+    Example: hubwatch search "Smart Systems Hub" --limit 5 --format json
+    """
+    from pipeline.query import search_announcements
+
+    db = _open_existing(ctx)
+    rows = search_announcements(db, query, limit=limit)
+    emit(rows, ["id", "published_at", "source_id", "title", "url", "snippet"], fmt, title=f"search: {query}")
+
+
+@cli.command()
+@format_option
+@click.pass_context
+def hubs(ctx: click.Context, fmt: Any) -> None:
+    """The hubs as the database knows them: cities, sectors, mentions, last seen.
+
+    Example: hubwatch hubs --format csv > hubs.csv
+    """
+    from pipeline.query import hub_table
+
+    db = _open_existing(ctx)
+    emit(
+        hub_table(db),
+        ["hub", "cities", "sectors", "mentions", "announcements", "last_seen"],
+        fmt,
+        title="hubs",
+    )
+
+
+# --- sources check, status, reprocess, serve ---------------------------------------------------
+
+
+@cli.group()
+def sources() -> None:
+    """Work with sources.yaml.
+
+    Example: hubwatch sources check
+    """
+
+
+@sources.command("check")
+@click.pass_context
+def sources_check(ctx: click.Context) -> None:
+    """Validate sources.yaml without fetching: exit 0 when valid, 2 with the first error otherwise.
+
+    Example: hubwatch --config sources.yaml sources check
+    """
+    config = _config(ctx)
+    enabled = len(config.enabled_sources)
+    click.echo(
+        f"{config.path}: {len(config.sources)} sources ({enabled} enabled), configuration ok", err=True
+    )
+
+
+@cli.command()
+@format_option
+@click.pass_context
+def status(ctx: click.Context, fmt: Any) -> None:
+    """Per-source health: last success, last error, consecutive failures, items found; and the last run.
+
+    Example: hubwatch status --format json
+    """
+    from pipeline.query import source_health, status_lines
+
+    db = _open_existing(ctx)
+    columns = [
+        "id",
+        "kind",
+        "last_ok_at",
+        "last_error_at",
+        "consecutive_failures",
+        "items_found",
+        "last_error",
+    ]
+    emit(source_health(db), columns, fmt, title="sources")
+    for line in status_lines(db, _db_path(ctx)):
+        click.echo(line, err=True)
+
+
+@cli.command()
+@click.pass_context
+def reprocess(ctx: click.Context) -> None:
+    """Re-run extraction and entities over stored raw pages, without fetching; creates no events.
+
+    Use it after a gazetteer or rule change.
+
+    Example: hubwatch reprocess
+    """
+    from pipeline.run import reprocess as reprocess_pages
+
+    config = _config(ctx)
+    db = _open_existing(ctx)
+    total = db.execute("SELECT count(*) FROM raw_pages").fetchone()[0]
+    with Progress(
+        TextColumn("reprocessing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=stderr,
+        disable=ctx.obj["quiet"],
+        transient=True,
+    ) as bar:
+        task = bar.add_task("reprocess", total=total)
+        counts = reprocess_pages(db, config, progress=lambda _e, n: bar.advance(task, n))
+    click.echo(f"reprocessed {counts['reprocessed']} pages, {counts['errors']} errors", err=True)
+    sys.exit(EXIT_PARTIAL if counts["errors"] else EXIT_OK)
+
+
+def main() -> None:
+    cli(prog_name="hubwatch")

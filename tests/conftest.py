@@ -1,0 +1,47 @@
+"""Shared fixtures: a clean environment, a real local German news site, a config pointing at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.germansite import serve_german_site, sources_yaml
+from tests.localsite import LocalSite
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No HUBWATCH_* or proxy variable of the developer's shell leaks into a test."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("HUBWATCH_") or name.lower() in {
+            "http_proxy",
+            "https_proxy",
+            "all_proxy",
+            "no_proxy",
+        }:
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def site() -> Iterator[LocalSite]:
+    with LocalSite() as local:
+        yield local
+
+
+@pytest.fixture
+def german_site(site: LocalSite) -> LocalSite:
+    serve_german_site(site)
+    return site
+
+
+@pytest.fixture
+def site_config(german_site: LocalSite, tmp_path: Path) -> Path:
+    path = tmp_path / "sources.yaml"
+    path.write_text(sources_yaml(german_site.url, tmp_path / "hubwatch.db"), encoding="utf-8")
+    return path
