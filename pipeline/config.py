@@ -82,7 +82,7 @@ class Settings(_Strict):
     max_bytes: int = Field(MAX_BYTES, ge=1024)
     max_retries: int = Field(MAX_RETRIES, ge=0, le=10)
     recheck_days: int = Field(RECHECK_DAYS, ge=0)
-    digest: DigestSettings = Field(default_factory=DigestSettings)
+    digest: DigestSettings = Field(default_factory=lambda: DigestSettings())
 
     @field_validator("timezone")
     @classmethod

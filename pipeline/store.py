@@ -385,7 +385,9 @@ def save_cache_headers(
 
 
 def start_run(db: sqlite_utils.Database) -> int:
+    """Open a run; a run still `running` was killed (the caller holds the run lock): close it as failed."""
     with db.conn:
+        db.execute("UPDATE runs SET status = 'failed' WHERE status = 'running'")
         return int(db.execute("INSERT INTO runs (started_at) VALUES (?)", [now_iso()]).lastrowid or 0)
 
 
