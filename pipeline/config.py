@@ -177,7 +177,8 @@ def parse_config(text: str, *, path: Path | None = None, db: str | None = None) 
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
-        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", line=line) from exc
+        problem = str(getattr(exc, "problem", None) or exc).splitlines()[0]
+        raise ConfigError(f"not valid YAML: {problem}", line=line) from exc
     if not isinstance(data, dict):
         raise ConfigError("the top level must be a mapping with `settings` and `sources`", line=1)
     lines = _LineIndex(root)
@@ -194,7 +195,10 @@ def _settings(raw: Any, lines: _LineIndex, *, db: str | None) -> Settings:
     if not isinstance(raw, dict):
         raise ConfigError("`settings` must be a mapping", key="settings", line=lines.key("settings"))
     raw = dict(raw)
-    digest = dict(raw.get("digest") or {})
+    digest = raw.get("digest") or {}
+    if not isinstance(digest, dict):
+        raise ConfigError("`digest` must be a mapping", key="digest", line=lines.key("settings", "digest"))
+    digest = dict(digest)
     password = os.environ.get(ENV_SMTP_PASSWORD)
     if "smtp_password" in digest:
         raise ConfigError(
