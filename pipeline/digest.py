@@ -174,8 +174,9 @@ _ENV = _environment()
 def render(items: Sequence[Item], now: datetime, *, group: str = "", language: str = "de") -> Digest:
     """Subject, plain text and HTML of one digest; pure, so tests read exactly what a recipient reads."""
     t = LABELS[language]
+    subject = subject_for(items, now, group=group, language=language)
     context = {
-        "subject": subject_for(items, now, group=group, language=language),
+        "subject": subject,
         "sections": sections(items, others=t["others"]),
         "t": t,
         "language": language,
@@ -185,7 +186,7 @@ def render(items: Sequence[Item], now: datetime, *, group: str = "", language: s
     }
     text = _ENV.get_template("digest.txt").render(context)
     html = _ENV.get_template("digest.html").render(context)
-    return Digest(subject=context["subject"], text=text, html=html, items=len(items))
+    return Digest(subject=subject, text=text, html=html, items=len(items))
 
 
 def compose(
@@ -257,7 +258,7 @@ def load_items(db: sqlite_utils.Database, *, only_relevant: bool, language: str 
 def _item(db: sqlite_utils.Database, rows: list[dict], *, more: str) -> Item:
     """The latest pending version of one announcement; a change is shown against the last one sent."""
     first, last = rows[0], rows[-1]
-    kind = "new" if any(r["kind"] == "new" for r in rows) else "changed"
+    kind: Literal["new", "changed"] = "new" if any(r["kind"] == "new" for r in rows) else "changed"
     hubs, cities, sectors = _entities(db, last["announcement_id"], last["version"])
     item = Item(
         event_ids=tuple(r["event_id"] for r in rows),

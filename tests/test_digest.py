@@ -24,7 +24,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from pipeline.config import Settings, parse_config
 from pipeline.digest import Item, render, send_pending, sentence_changes
 from pipeline.entities import Analysis, Fact, Mention
+from pipeline.errors import ConfigError
 from pipeline.extract import Article
+from pipeline.lock import run_lock
 from pipeline.store import open_db, save_article, sync_sources
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -415,3 +417,33 @@ def test_render_is_pure_and_counts_in_german() -> None:
     assert digest.subject == "[hubwatch] 1 geänderte Meldung – 25.11.2026"
     assert render([item], NOW) == digest
     assert render([item], NOW, language="en").subject == "[hubwatch] 1 changed item – 25.11.2026"
+
+
+def test_implicit_tls_with_a_trusted_certificate(db, self_signed) -> None:
+    cert, key = self_signed
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    handler, port = Inbox(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, ssl_context=context)
+    controller.start()
+    try:
+        add(db, "https://example.org/a", "Hub Darmstadt", hubs=("Darmstadt",))
+        settings = settings_for(port, smtp_security="ssl", smtp_cafile=str(cert))
+        assert send_pending(db, settings, now=NOW).status == "sent"
+    finally:
+        controller.stop()
+    assert len(handler.received) == 1 and pending(db) == 0
+
+
+def test_a_second_sender_leaves_the_digest_to_the_first(db, inbox, tmp_path: Path) -> None:
+    handler, port = inbox
+    add(db, "https://example.org/a", "Hub Dortmund", hubs=("Dortmund",))
+    with run_lock(f"{tmp_path / 'hubwatch.db'}.digest"):
+        outcome = send_pending(db, settings_for(port), now=NOW)
+    assert outcome.status == "busy" and handler.received == [] and pending(db) == 1
+
+
+def test_group_names_must_be_unique() -> None:
+    groups = [{"name": "HH", "to": ["a@example.org"]}, {"name": "HH", "to": ["b@example.org"]}]
+    with pytest.raises(ConfigError, match="each recipient group needs a name of its own"):
+        parse_config(f"settings:\n  digest:\n    groups: {groups}\n")
