@@ -355,7 +355,7 @@ def send_pending(
 ) -> DigestOutcome:
     """Send each recipient group what it has not received; mark events once every group that wants
     them has them. A dry run renders and writes files but never sends or marks."""
-    now = now or datetime.now(settings.tz)
+    now = (now or datetime.now(settings.tz)).astimezone(settings.tz)  # the date in the subject is local
     cfg = settings.digest
     groups = cfg.recipient_groups
     if not groups and not dry_run:
@@ -388,7 +388,8 @@ def _deliver(
     dry_run: bool,
     out_dir: Path | None,
 ) -> DigestOutcome:
-    _close_interrupted(db)
+    if not dry_run:  # a preview must not touch a send in progress elsewhere
+        _close_interrupted(db)
     items = load_items(db, only_relevant=cfg.only_relevant, language=cfg.language)
     outcomes: list[GroupOutcome] = []
     texts: list[str] = []

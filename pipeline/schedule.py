@@ -124,11 +124,11 @@ class PassRunner:
         tz: tzinfo = UTC,
     ) -> None:
         self.command = list(command)
-        self.tz = tz
-        self._last_day: date | None = None
         self.db_path = db_path
         self.deadline_s = deadline_s
         self.kill_grace_s = kill_grace_s
+        self.tz = tz  # "today" for the once-a-day guard
+        self._last_day: date | None = None
         self._lock = threading.Lock()
         self._child: subprocess.Popen[bytes] | None = None
         self._stopping = False
@@ -159,12 +159,13 @@ class PassRunner:
         return result
 
     def stop(self) -> None:
-        """Ask a running pass to end (SIGTERM to its process group), e.g. on the scheduler's SIGTERM."""
+        """End a running pass (SIGTERM, grace, SIGKILL) and start no other: the scheduler is stopping."""
         with self._lock:
             self._stopping = True
             child = self._child
         if child is not None and child.poll() is None:
-            _signal_group(child, signal.SIGTERM)
+            logger.info("stopping the running pass (pid %d)", child.pid)
+            _end(child, self.kill_grace_s)
 
     def _run(self, started: datetime) -> PassResult:
         try:

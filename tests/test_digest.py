@@ -447,3 +447,11 @@ def test_group_names_must_be_unique() -> None:
     groups = [{"name": "HH", "to": ["a@example.org"]}, {"name": "HH", "to": ["b@example.org"]}]
     with pytest.raises(ConfigError, match="each recipient group needs a name of its own"):
         parse_config(f"settings:\n  digest:\n    groups: {groups}\n")
+
+
+def test_the_subject_date_is_the_local_date(db, inbox) -> None:
+    handler, port = inbox
+    add(db, "https://example.org/a", "Hub Mannheim", hubs=("Ludwigshafen/Mannheim",))
+    late_evening_utc = datetime(2026, 11, 25, 23, 30, tzinfo=ZoneInfo("UTC"))  # 00:30 on the 26th in Berlin
+    send_pending(db, settings_for(port), now=late_evening_utc)
+    assert handler.received[0].message["Subject"] == "[hubwatch] 1 neue Meldung – 26.11.2026"

@@ -254,21 +254,31 @@ def test_sigterm_stops_the_scheduler_cleanly_and_a_second_one_is_refused(tmp_pat
     assert "received SIGTERM; stopping" in rest and "scheduler stopped" in rest
 
 
-def test_stopping_during_a_pass_ends_the_pass(tmp_path: Path) -> None:
+def test_stopping_during_a_pass_ends_the_pass_even_one_ignoring_sigterm(tmp_path: Path, caplog) -> None:
     fifo = tmp_path / "started"
     os.mkfifo(fifo)
-    now = datetime.now(BERLIN) - timedelta(minutes=5)  # today's run is 5 min late: caught up at start
-    config = _config(tmp_path, f"{now:%H:%M}")
-    pass_body = f"open({str(fifo)!r}, 'w').write('started'); import time; time.sleep(3600)"
+    late = datetime.now(BERLIN) - timedelta(minutes=5)  # today's run is 5 min late: caught up at start
+    config = _config(tmp_path, f"{late:%H:%M}")
+    stubborn_pass = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        f"open({str(fifo)!r}, 'w').write('started'); time.sleep(3600)"
+    )
     stop = threading.Event()
     result: list[int] = []
-    service = threading.Thread(
-        target=lambda: result.append(run_schedule(config, None, stop_event=stop, command=script(pass_body)))
-    )
-    service.start()
-    try:
-        assert fifo.read_text() == "started"  # blocks until the pass has begun
-    finally:
-        stop.set()
-        service.join(60)
+
+    def serve() -> None:
+        result.append(
+            run_schedule(config, None, stop_event=stop, command=script(stubborn_pass), kill_grace_s=0.5)
+        )
+
+    service = threading.Thread(target=serve)
+    with caplog.at_level(logging.INFO, logger="pipeline.schedule"):
+        service.start()
+        try:
+            assert fifo.read_text() == "started"  # blocks until the pass has begun
+        finally:
+            stop.set()
+            service.join(60)
     assert result == [0]
+    assert "the run due at" in caplog.text and "running it now" in caplog.text
+    assert f"pass finished: stopped (exit {-signal.SIGKILL})" in caplog.text
