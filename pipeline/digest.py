@@ -244,8 +244,12 @@ def pending_rows(db: sqlite_utils.Database, *, only_relevant: bool) -> list[dict
 
 def load_items(db: sqlite_utils.Database, *, only_relevant: bool, language: str = "de") -> list[Item]:
     """Pending events as digest items: one per announcement (its latest version), duplicates merged."""
+    return build_items(db, pending_rows(db, only_relevant=only_relevant), language=language)
+
+
+def build_items(db: sqlite_utils.Database, pending: list[dict], *, language: str = "de") -> list[Item]:
     per_announcement: dict[int, list[dict]] = {}
-    for row in pending_rows(db, only_relevant=only_relevant):
+    for row in pending:
         per_announcement.setdefault(row["announcement_id"], []).append(row)
     items: dict[int, Item] = {}
     for ann_id, rows in per_announcement.items():
@@ -390,12 +394,12 @@ def _deliver(
 ) -> DigestOutcome:
     if not dry_run:  # a preview must not touch a send in progress elsewhere
         _close_interrupted(db)
-    items = load_items(db, only_relevant=cfg.only_relevant, language=cfg.language)
+    rows = pending_rows(db, only_relevant=cfg.only_relevant)
     outcomes: list[GroupOutcome] = []
     texts: list[str] = []
     files: list[Path] = []
     for group in groups:
-        todo = _undelivered(db, [i for i in items if wanted_by(i, group)], group.name)
+        todo = _items_for(db, rows, group, cfg.language)
         if not todo:
             outcomes.append(GroupOutcome(group.name, "nothing"))
             continue
@@ -407,7 +411,7 @@ def _deliver(
         deliver = _record_dry_run if dry_run else _send_one
         outcomes.append(deliver(db, cfg, group, todo, digest, message))
     if not dry_run:
-        _settle(db, items, groups)
+        _settle(db, rows, groups, cfg.language)
     return _summary(outcomes, texts, files)
 
 
@@ -415,9 +419,9 @@ def _message_id(cfg: DigestSettings) -> str:
     return make_msgid(idstring="hubwatch", domain=cfg.from_.rpartition("@")[2].strip(" >") or None)
 
 
-def _undelivered(db: sqlite_utils.Database, items: list[Item], group: str) -> list[Item]:
-    """Items with an event this group has not yet received in a sent digest."""
-    delivered = {
+def _delivered(db: sqlite_utils.Database, group: str) -> set[int]:
+    """Pending events this group already received in a sent digest (another group has not yet)."""
+    return {
         row[0]
         for row in db.execute(
             """SELECT di.event_id FROM digest_items di JOIN digests d ON d.id = di.digest_id
@@ -426,7 +430,15 @@ def _undelivered(db: sqlite_utils.Database, items: list[Item], group: str) -> li
             [group],
         )
     }
-    return [i for i in items if not set(i.event_ids) <= delivered]
+
+
+def _items_for(
+    db: sqlite_utils.Database, rows: list[dict], group: RecipientGroup, language: str
+) -> list[Item]:
+    """What this group has not received yet, shown against what it has: a version it saw is not new."""
+    delivered = _delivered(db, group.name)
+    todo = build_items(db, [r for r in rows if r["event_id"] not in delivered], language=language)
+    return [item for item in todo if wanted_by(item, group)]
 
 
 def _send_one(
@@ -508,26 +520,23 @@ def _close_interrupted(db: sqlite_utils.Database) -> None:
         _update_digest(db, digest_id, status="failed", error="interrupted while sending")
 
 
-def _settle(db: sqlite_utils.Database, items: list[Item], groups: list[RecipientGroup]) -> None:
-    """Mark an item's events once every group that wants it has received it in a sent digest."""
+def _settle(db: sqlite_utils.Database, rows: list[dict], groups: list[RecipientGroup], language: str) -> None:
+    """Mark an item's events once every group that wants it has received them all in sent digests;
+    each event gets the id of the last digest that carried it."""
+    delivered = {g.name: _delivered(db, g.name) for g in groups}
+    done: list[int] = []
+    for item in build_items(db, rows, language=language):
+        wanting = [g.name for g in groups if wanted_by(item, g)]
+        if wanting and all(set(item.event_ids) <= delivered[name] for name in wanting):
+            done += item.event_ids
     with db.conn:
-        for item in items:
-            wanting = [g.name for g in groups if wanted_by(item, g)]
-            if not wanting:
-                continue
-            marks = ",".join("?" * len(item.event_ids))
-            row = db.execute(
-                f"""SELECT COUNT(DISTINCT d.recipient_group), MAX(d.id) FROM digest_items di
-                    JOIN digests d ON d.id = di.digest_id
-                    WHERE d.status = 'sent' AND di.event_id IN ({marks})
-                    AND d.recipient_group IN ({",".join("?" * len(wanting))})""",
-                [*item.event_ids, *wanting],
-            ).fetchone()
-            if row[0] == len(wanting):
-                db.execute(
-                    f"UPDATE events SET digest_id = ? WHERE id IN ({marks}) AND digest_id IS NULL",
-                    [row[1], *item.event_ids],
-                )
+        db.conn.executemany(
+            """UPDATE events SET digest_id = (
+                   SELECT MAX(d.id) FROM digest_items di JOIN digests d ON d.id = di.digest_id
+                   WHERE di.event_id = events.id AND d.status = 'sent')
+               WHERE id = ? AND digest_id IS NULL""",
+            [(event_id,) for event_id in done],
+        )
 
 
 def _summary(outcomes: list[GroupOutcome], texts: list[str], files: list[Path]) -> DigestOutcome:

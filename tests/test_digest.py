@@ -455,3 +455,35 @@ def test_the_subject_date_is_the_local_date(db, inbox) -> None:
     late_evening_utc = datetime(2026, 11, 25, 23, 30, tzinfo=ZoneInfo("UTC"))  # 00:30 on the 26th in Berlin
     send_pending(db, settings_for(port), now=late_evening_utc)
     assert handler.received[0].message["Subject"] == "[hubwatch] 1 neue Meldung – 26.11.2026"
+
+
+def test_a_group_that_saw_the_first_version_gets_the_change_and_a_late_group_the_whole(db, inbox) -> None:
+    handler, port = inbox
+    groups = [{"name": "Köln", "to": ["koeln@hub-agency.example"], "hubs": ["Köln"]}]
+    settings = settings_for(port, groups=groups)
+    add(db, "https://example.org/k", "InsurLab Köln", "Der Hub startet. Partner folgen.", hubs=("Köln",))
+    handler.refuse = {"koeln@hub-agency.example"}
+    assert send_pending(db, settings, now=NOW).status == "failed"  # `to` has it, Köln not yet
+    add(
+        db,
+        "https://example.org/k",
+        "InsurLab Köln",
+        "Der Hub startet. Zehn Partner sind dabei.",
+        hubs=("Köln",),
+    )
+    handler.refuse = set()
+    handler.received.clear()
+
+    assert send_pending(db, settings, now=NOW).status == "sent"
+
+    by_rcpt = {m.rcpt_tos[0]: m for m in handler.received}
+    assert (
+        by_rcpt["analysts@hub-agency.example"].message["Subject"].startswith("[hubwatch] 1 geänderte Meldung")
+    )
+    assert "+ Zehn Partner sind dabei." in by_rcpt["analysts@hub-agency.example"].text
+    assert by_rcpt["koeln@hub-agency.example"].message["Subject"].startswith("[hubwatch] 1 neue Meldung")
+    assert (
+        "Zehn Partner" not in by_rcpt["koeln@hub-agency.example"].text
+        or "+ " not in by_rcpt["koeln@hub-agency.example"].text
+    )
+    assert pending(db) == 0
