@@ -484,3 +484,14 @@ def test_a_group_that_saw_the_first_version_gets_the_change_and_a_late_group_the
     assert by_rcpt["koeln@hub-agency.example"].message["Subject"].startswith("[hubwatch] 1 neue Meldung")
     assert "Neu im Text" not in by_rcpt["koeln@hub-agency.example"].text  # all new to them: no diff
     assert pending(db) == 0
+
+
+def test_a_server_that_never_answers_times_out_and_the_items_stay(db) -> None:
+    with socket.socket() as silent:  # accepts connections (backlog) but never says hello
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        add(db, "https://example.org/a", "Hub Erlangen", hubs=("Nürnberg/Erlangen",))
+        settings = settings_for(silent.getsockname()[1], smtp_timeout_s=0.5)
+        outcome = send_pending(db, settings, now=NOW)
+    assert outcome.status == "failed" and "timed out" in (outcome.error or "")
+    assert digests(db)[0]["status"] == "failed" and pending(db) == 1
