@@ -200,8 +200,8 @@ def compose(
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(digest.text)
-    message.add_alternative(digest.html, subtype="html")
+    message.set_content(digest.text, cte="quoted-printable")  # 7-bit safe, no overlong lines
+    message.add_alternative(digest.html, subtype="html", cte="quoted-printable")
     return message
 
 
