@@ -14,7 +14,15 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from soupsieve import SelectorSyntaxError
 from soupsieve import compile as compile_css
 
@@ -46,10 +54,32 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _header_safe_address(value: str) -> str:
+    """An address reaches a mail header, so it may not hold CR/LF or lack an @."""
+    if any(c in value for c in "\r\n") or "@" not in value:
+        raise ValueError(f"not an email address: {value!r}")
+    return value.strip()
+
+
+class RecipientGroup(_Strict):
+    """A team that receives only the items its filters select (a hub's team, a sector's analysts)."""
+
+    name: str = Field(pattern=r"^[^\r\n]*$")  # "" is the unfiltered `to:` list
+    to: list[str] = Field(min_length=1)
+    hubs: list[str] = Field(default_factory=list)  # canonical hub names; empty = any hub or none
+    sectors: list[str] = Field(default_factory=list)  # canonical sector names; empty = any
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        return [_header_safe_address(v) for v in value]
+
+
 class DigestSettings(_Strict):
-    """Where digests go; no `to` means digests are off."""
+    """Where digests go; no `to` and no `groups` means digests are off."""
 
     to: list[str] = Field(default_factory=list)
+    groups: list[RecipientGroup] = Field(default_factory=list)
     from_: str = Field("hubwatch@localhost", alias="from")
     smtp_host: str = "localhost"
     smtp_port: int = Field(25, ge=1, le=65535)
@@ -57,9 +87,24 @@ class DigestSettings(_Strict):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = Field(None, exclude=True)
     smtp_timeout_s: float = Field(30.0, gt=0)
+    smtp_cafile: str | None = (
+        None  # PEM file of the CA (or self-signed cert) to trust instead of the system's
+    )
+    smtp_verify: bool = True  # false: TLS without certificate checks (a lab server only)
     only_relevant: bool = True
+    language: Literal["de", "en"] = "de"
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        return [_header_safe_address(v) for v in value]
+
+    @field_validator("from_")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        return _header_safe_address(value)
 
     @field_validator("smtp_password", mode="before")
     @classmethod
@@ -67,6 +112,20 @@ class DigestSettings(_Strict):
         if value is not None:
             raise ValueError(f"the SMTP password comes only from the environment: {ENV_SMTP_PASSWORD}")
         return value
+
+    @property
+    def recipient_groups(self) -> list[RecipientGroup]:
+        """The single-list `to:` form is an unfiltered group named "" beside any named groups."""
+        plain = [RecipientGroup(name="", to=self.to)] if self.to else []
+        return plain + list(self.groups)
+
+    @model_validator(mode="after")
+    def _named_groups(self) -> DigestSettings:
+        """Deliveries are tracked per group name, so each group needs its own."""
+        names = [g.name for g in self.groups]
+        if "" in names or len(set(names)) != len(names):
+            raise ValueError("each recipient group needs a name of its own")
+        return self
 
 
 class Settings(_Strict):

@@ -125,6 +125,22 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m050_digest_deliveries(db: sqlite_utils.Database) -> None:
+    """Which digest carried which event to which recipient group: never lost, never twice per group."""
+    db.executescript(
+        """
+        ALTER TABLE digests ADD COLUMN recipient_group TEXT NOT NULL DEFAULT '';
+        CREATE TABLE digest_items (
+            digest_id INTEGER NOT NULL REFERENCES digests(id) ON DELETE CASCADE,
+            event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            PRIMARY KEY (digest_id, event_id)
+        );
+        CREATE INDEX idx_digest_items_event ON digest_items(event_id);
+        """
+    )
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
