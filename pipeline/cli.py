@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -218,6 +219,7 @@ def digest(ctx: click.Context, dry_run: bool, out_dir: Path | None) -> None:
     message = {
         "nothing": "digest: nothing pending",
         "off": "digest: no recipients configured (settings.digest.to)",
+        "busy": "digest: another process is sending the digest right now; nothing done",
     }.get(outcome.status, f"digest: {outcome.status}, {outcome.items} items")
     click.echo(message + (f" — {outcome.error}" if outcome.error else ""), err=True)
     sys.exit(EXIT_PARTIAL if outcome.status == "failed" else EXIT_OK)
@@ -305,6 +307,7 @@ def status(ctx: click.Context, fmt: Any) -> None:
     Example: hubwatch status --format json
     """
     from pipeline.query import source_health, status_lines
+    from pipeline.schedule import health_warning
 
     db = _open_existing(ctx)
     columns = [
@@ -319,6 +322,9 @@ def status(ctx: click.Context, fmt: Any) -> None:
     emit(source_health(db), columns, fmt, title="sources")
     for line in status_lines(db, _db_path(ctx)):
         click.echo(line, err=True)
+    warning = health_warning(db, datetime.now(UTC))
+    if warning:
+        click.echo(f"WARNING: {warning}", err=True)
 
 
 @cli.command()

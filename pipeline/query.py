@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
-
-HEALTH_WINDOW = timedelta(hours=26)
 
 
 def fts_query(query: str) -> str:
@@ -62,9 +59,8 @@ def source_health(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return [dict(r) for r in db.query("SELECT * FROM sources ORDER BY consecutive_failures DESC, id")]
 
 
-def status_lines(db: sqlite_utils.Database, db_path: str, *, now: datetime | None = None) -> list[str]:
-    """The operator's one-glance lines: last run, last success, database size."""
-    now = now or datetime.now(UTC)
+def status_lines(db: sqlite_utils.Database, db_path: str) -> list[str]:
+    """The operator's one-glance lines: last run, failing sources, database size."""
     lines = []
     last = db.execute(
         "SELECT id, started_at, finished_at, status, new, changed, errors FROM runs ORDER BY id DESC LIMIT 1"
@@ -74,9 +70,6 @@ def status_lines(db: sqlite_utils.Database, db_path: str, *, now: datetime | Non
             f"last run {last[0]}: {last[3]} (started {last[1]}, finished {last[2] or '-'}; "
             f"new {last[4]}, changed {last[5]}, errors {last[6]})"
         )
-    ok = db.execute("SELECT max(finished_at) FROM runs WHERE status IN ('ok', 'partial')").fetchone()[0]
-    if ok is None or now - datetime.fromisoformat(ok) > HEALTH_WINDOW:
-        lines.append(f"WARNING: no run has succeeded in the last 26 hours (last success: {ok or 'never'})")
     broken = [r[0] for r in db.execute("SELECT id FROM sources WHERE consecutive_failures > 0")]
     if broken:
         lines.append(f"failing sources: {', '.join(broken)}")

@@ -6,9 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from tests.germansite import serve_german_site, sources_yaml
 from tests.localsite import LocalSite
+from tests.mailserver import Inbox, free_port
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -45,3 +47,13 @@ def site_config(german_site: LocalSite, tmp_path: Path) -> Path:
     path = tmp_path / "sources.yaml"
     path.write_text(sources_yaml(german_site.url, tmp_path / "hubwatch.db"), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server on 127.0.0.1: (what it received, its port)."""
+    handler, port = Inbox(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()

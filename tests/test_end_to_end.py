@@ -11,8 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
-from tests.germansite import ARTICLES, BOILERPLATE, article_html
+from tests.germansite import ARTICLES, BOILERPLATE, article_html, sources_yaml
 from tests.localsite import LocalSite
+from tests.mailserver import Inbox
 
 BY_SLUG = {a["slug"]: a for a in ARTICLES}
 
@@ -165,3 +166,29 @@ def test_python_dash_m_runs_the_same_command(site_config: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "region-feed" in done.stderr and "new 3" in done.stderr
+
+
+def test_the_run_mails_one_digest_of_the_relevant_news(
+    german_site: LocalSite, tmp_path: Path, inbox: tuple[Inbox, int]
+) -> None:
+    handler, port = inbox
+    digest = (
+        "  digest:\n    to: [analysts@hub-agency.example]\n    from: hubwatch@hub-agency.example\n"
+        f"    smtp_host: 127.0.0.1\n    smtp_port: {port}\n"
+    )
+    config = tmp_path / "sources.yaml"
+    text = sources_yaml(german_site.url, tmp_path / "hubwatch.db").replace(
+        "sources:\n", digest + "sources:\n", 1
+    )
+    config.write_text(text, encoding="utf-8")
+    code, _, err = run_cli(config, "run")
+    assert code == 0, err
+    assert len(handler.received) == 1
+    mail = handler.received[0]
+    relevant = [a for a in ARTICLES if a["expect"]["relevant"]]
+    assert f"{len(relevant)} neue" in mail.message["Subject"]
+    for article in relevant:
+        assert article["title"] in mail.text
+    assert "Stadtbibliothek" not in mail.text
+    code, _, err = run_cli(config, "run")
+    assert code == 0 and len(handler.received) == 1, "a second run with nothing new must send nothing"
