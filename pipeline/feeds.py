@@ -63,14 +63,14 @@ def parse_feed(body: bytes, *, content_type: str, url: str) -> ParsedFeed:
 
 
 def _bozo_error(parsed: Any, items: list[FeedItem], url: str) -> str | None:
+    if not items and not parsed.get("version"):
+        return f"feed could not be parsed: {parsed.get('bozo_exception') or 'not RSS, Atom or JSON Feed'}"
     if not parsed.bozo:
         return None
     exc = parsed.get("bozo_exception")
-    if isinstance(exc, BENIGN_BOZO) and items:
+    if isinstance(exc, BENIGN_BOZO):
         logger.info("%s: benign feed issue ignored: %s", url, exc)
         return None
-    if not items:
-        return f"feed could not be parsed: {exc}"
     return f"feed partly malformed ({len(items)} items read): {exc}"
 
 
