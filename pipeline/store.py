@@ -492,3 +492,14 @@ def crawl_last_fetched(db: sqlite_utils.Database, urls: Iterable[str]) -> dict[s
         sql = f"SELECT url, last_seen_at FROM announcements WHERE url IN ({marks}) AND gone_at IS NULL"
         found.update({row[0]: row[1] for row in db.execute(sql, chunk)})
     return found
+
+
+def crawl_record_fetches(db: sqlite_utils.Database, run_id: int, records: Iterable[tuple]) -> None:
+    """Many `fetches` rows in one transaction: (source_id, url, status_code, not_modified, error,
+    elapsed_ms, bytes, fetched_at) each; one commit per request would cost more than the request."""
+    with db.conn:
+        db.conn.executemany(
+            """INSERT INTO fetches (run_id, source_id, url, status_code, not_modified, error, elapsed_ms,
+               bytes, fetched_at) VALUES (?,?,?,?,?,?,?,?,?)""",
+            [(run_id, *record) for record in records],
+        )
