@@ -84,7 +84,7 @@ def _xml_item(entry: Any, base: str) -> FeedItem | None:
     if not (link or guid or title or content):
         return None
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-    published = datetime(*stamp[:6], tzinfo=UTC) if stamp else None
+    published = datetime(*tuple(stamp)[:6]).replace(tzinfo=UTC) if stamp else None
     absolute = urljoin(base, link) if link else None
     return FeedItem(item_key(guid, absolute, title, content), absolute, title, published, content)
 

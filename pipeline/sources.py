@@ -190,8 +190,8 @@ def _as_fetch_error(exc: Exception, url: str) -> Exception:
 
 def _children(root: etree._Element, base: str) -> list[str]:
     """Child sitemaps, most recently modified first, so max_pages keeps the fresh ones."""
-    entries = [(_child_text(node, "lastmod") or "", _child_text(node, "loc")) for node in root]
-    entries = [(mod, urljoin(base, loc)) for mod, loc in entries if loc]
+    raw = [(_child_text(node, "lastmod") or "", _child_text(node, "loc")) for node in root]
+    entries = [(mod, urljoin(base, loc)) for mod, loc in raw if loc]
     return [loc for _, loc in sorted(entries, key=lambda e: e[0], reverse=True)]
 
 
