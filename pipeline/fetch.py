@@ -230,13 +230,14 @@ class Fetcher:
                 wait = backoff_s(attempt, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s)
                 if exc.wait is not None:
                     wait = min(exc.wait, settings.retry_after_max_s)
-                self._push_back(url, wait)
+                if exc.status_code is not None:  # the server said it is overloaded: spare the whole host
+                    self._push_back(url, wait)
                 logger.info("%s: %s, retry %d in %.1f s", url, exc.reason, attempt + 1, wait)
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")
 
     def _push_back(self, url: str, wait: float) -> None:
-        """A 429/503 speaks for the whole host: nobody else asks it again before `wait` is over."""
+        """A 429/5xx speaks for the whole host: nobody else asks it again before `wait` is over."""
         host = self._hosts[origin(url)]
         host.next_at = max(host.next_at, time.monotonic() + wait)
 

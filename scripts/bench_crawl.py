@@ -190,8 +190,10 @@ def main() -> None:
     network = args.hosts * args.per_host / args.latency
     rate = args.articles / first
     bound = min(network, cpu)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
-        f"machine: {os.cpu_count()} cores; {args.hosts} hosts x {args.per_host} connections x "
+        f"machine: {os.cpu_count()} cores (load average {load}); "
+        f"{args.hosts} hosts x {args.per_host} connections x "
         f"{args.latency * 1000:.0f} ms latency, {args.articles} articles, {args.workers} extraction workers, "
         f"sitemap lastmod {'on' if args.lastmod else 'off'}"
     )

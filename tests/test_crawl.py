@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +118,7 @@ def test_a_listing_that_suddenly_yields_nothing_is_reported_broken(
 
 def test_a_hanging_source_fails_alone(news: Path, german_site: LocalSite, tmp_path: Path) -> None:
     with LocalSite() as slow:
-        slow.pages["/feed.xml"] = lambda handler: __import__("time").sleep(2.5)
+        slow.pages["/feed.xml"] = lambda handler: time.sleep(2.5)
         config = write_config(
             tmp_path,
             source("feed", "feed", f"{german_site.url}/feed.xml"),
@@ -238,3 +239,14 @@ def test_status_shows_the_broken_source(news: Path, german_site: LocalSite) -> N
     assert result.exit_code == 0 and '"last_error": "broken: yielded no items' in result.stdout
     assert "failing sources: feed" in result.stderr
     assert rows(news, "SELECT broken FROM sources WHERE id = 'feed'") == [(1,)]
+
+
+def test_robots_5xx_fails_the_source_and_is_recorded(german_site: LocalSite, tmp_path: Path) -> None:
+    german_site.add("/robots.txt", "Wartung", "text/plain", status=503)
+    config = write_config(tmp_path, source("feed", "feed", f"{german_site.url}/feed.xml"))
+    code, _ = run(config)
+    assert code == 3
+    ((error,),) = rows(config, "SELECT last_error FROM sources WHERE id = 'feed'")
+    assert "robots.txt unavailable" in error
+    assert set(rows(config, "SELECT status_code FROM fetches WHERE url LIKE '%/robots.txt'")) == {(503,)}
+    assert german_site.hits("/feed.xml") == []

@@ -272,3 +272,20 @@ def test_umlauts_come_out_right(site: LocalSite, case: str) -> None:
     result = fetch_one(url)
     assert isinstance(result, Response)
     assert text in result.text
+
+
+def test_retry_after_holds_back_the_whole_host(site: LocalSite) -> None:
+    site.pages["/busy.html"] = _sequence((503, {"Retry-After": "1"}), (200, {}))
+    other = site.add("/other.html", HTML)
+
+    async def main() -> None:
+        async with Fetcher(settings()) as fetcher:
+            busy = asyncio.create_task(fetcher.fetch(site.url + "/busy.html"))
+            while not site.hits("/busy.html"):
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.1)
+            await asyncio.gather(busy, fetcher.fetch(other))
+
+    asyncio.run(main())
+    first_busy = site.hits("/busy.html")[0].at
+    assert site.hits("/other.html")[0].at - first_busy >= 0.9
