@@ -250,3 +250,17 @@ def test_robots_5xx_fails_the_source_and_is_recorded(german_site: LocalSite, tmp
     assert "robots.txt unavailable" in error
     assert set(rows(config, "SELECT status_code FROM fetches WHERE url LIKE '%/robots.txt'")) == {(503,)}
     assert german_site.hits("/feed.xml") == []
+
+
+def test_extraction_in_worker_processes_stores_the_same(
+    news: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipeline.workers
+
+    monkeypatch.setattr(pipeline.workers, "POOL_MIN_PAGES", 0)
+    news.write_text(news.read_text().replace("extract_workers: 0", "extract_workers: 2"), encoding="utf-8")
+    code, err = run(news)
+    assert code == 0, err
+    stored = rows(news, "SELECT url, title FROM announcements ORDER BY url")
+    assert len(stored) == len(ARTICLES)
+    assert {title for _, title in stored} == {a["title"] for a in ARTICLES}
