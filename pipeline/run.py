@@ -1,7 +1,8 @@
 """One full pass — discover → fetch → extract → entities → store → digest — for the CLI and the scheduler.
 
 Errors are caught at the per-item and per-source boundary, recorded (fetches, sources, runs), and the
-pass goes on (STYLE.md rule 2).
+pass goes on (STYLE.md rule 2). What a pass re-checks, how a broken source is told from a quiet one,
+and why extraction runs in worker processes: docs/crawling.md.
 """
 
 from __future__ import annotations
