@@ -264,3 +264,26 @@ def test_extraction_in_worker_processes_stores_the_same(
     stored = rows(news, "SELECT url, title FROM announcements ORDER BY url")
     assert len(stored) == len(ARTICLES)
     assert {title for _, title in stored} == {a["title"] for a in ARTICLES}
+
+
+def test_a_json_feed_item_without_link_is_stored_from_the_feed(
+    german_site: LocalSite, tmp_path: Path
+) -> None:
+    import json
+
+    article = ARTICLES[0]
+    body = "".join(f"<p>{p}</p>" for p in article["paragraphs"])
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Kurzmeldungen",
+        "items": [{"id": "k-1", "title": article["title"], "content_html": body}],
+    }
+    german_site.add("/kurz.json", json.dumps(feed), "application/feed+json")
+    config = write_config(tmp_path, source("kurz", "feed", f"{german_site.url}/kurz.json"))
+    code, err = run(config)
+    assert code == 0, err
+    ((url, text),) = rows(config, "SELECT url, text FROM announcements")
+    assert url.startswith(f"{german_site.url}/kurz.json?hubwatch-item=")
+    assert article["paragraphs"][0][:50] in text
+    assert run(config)[0] == 0
+    assert rows(config, "SELECT count(*), max(version) FROM announcements") == [(1, 1)]

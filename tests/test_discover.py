@@ -264,3 +264,18 @@ def test_rel_canonical_only_on_the_same_site() -> None:
     assert rel_canonical(same, page) == "https://www.example.org/a?id=2"
     assert rel_canonical(other, page) is None
     assert rel_canonical("<p>nothing</p>", page) is None
+
+
+def test_a_gzipped_sitemap_bomb_fails_the_source(site: LocalSite) -> None:
+    bomb = gzip.compress(b"<urlset>" + b" " * 20_000_000)
+    url = site.add("/sitemap.xml.gz", bomb, "application/gzip")
+    with pytest.raises(FetchError, match="max_bytes"):
+        run_discover({"kind": "sitemap", "url": url})
+
+
+def test_a_failing_second_listing_page_keeps_the_first(site: LocalSite) -> None:
+    site.add("/news/", listing(["a1.html"], "/kaputt/"))
+    site.add("/kaputt/", "Fehler", "text/plain", status=500)
+    found = run_discover({"kind": "listing", "url": f"{site.url}/news/", "links": "a.t", "next": "a.next"})
+    assert [link.url for link in found.links] == [f"{site.url}/news/a1.html"]
+    assert found.error is not None and "HTTP 500" in found.error

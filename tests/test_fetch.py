@@ -289,3 +289,14 @@ def test_retry_after_holds_back_the_whole_host(site: LocalSite) -> None:
     asyncio.run(main())
     first_busy = site.hits("/busy.html")[0].at
     assert site.hits("/other.html")[0].at - first_busy >= 0.9
+
+
+def test_brotli_content_encoding_is_decoded_and_bounded(site: LocalSite) -> None:
+    import brotli
+
+    site.add("/br.html", brotli.compress(HTML.encode()), headers={"Content-Encoding": "br"})
+    result = fetch_one(site.url + "/br.html")
+    assert isinstance(result, Response) and result.text == HTML
+    site.add("/brbomb.html", brotli.compress(b" " * 20_000_000), headers={"Content-Encoding": "br"})
+    bomb = fetch_one(site.url + "/brbomb.html", max_bytes=100_000)
+    assert isinstance(bomb, FetchError) and "max_bytes" in bomb.reason
