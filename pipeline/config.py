@@ -42,6 +42,14 @@ MAX_BYTES = 5_000_000
 RECHECK_DAYS = 14
 MAX_PAGES = 3
 MAX_RETRIES = 3
+CONNECT_TIMEOUT_S = 10.0
+REQUEST_DEADLINE_S = 60.0  # whole request, headers to last byte: a dripping server cannot hold a run
+RETRY_BACKOFF_S = 1.0  # first retry waits about this long, doubling each time, with jitter
+RETRY_BACKOFF_MAX_S = 30.0
+RETRY_AFTER_MAX_S = 60.0  # a longer Retry-After is cut to this
+MAX_CRAWL_DELAY_S = 30.0  # a larger robots.txt Crawl-delay is cut to this (and logged)
+MAX_REDIRECTS = 10
+EXTRACT_WORKERS = 2  # processes for extraction + entities; 0 runs them in the event loop's thread
 
 ENV_CONFIG = "HUBWATCH_CONFIG"
 ENV_DB = "HUBWATCH_DB"
@@ -141,6 +149,14 @@ class Settings(_Strict):
     max_bytes: int = Field(MAX_BYTES, ge=1024)
     max_retries: int = Field(MAX_RETRIES, ge=0, le=10)
     recheck_days: int = Field(RECHECK_DAYS, ge=0)
+    connect_timeout_s: float = Field(CONNECT_TIMEOUT_S, gt=0)
+    request_deadline_s: float = Field(REQUEST_DEADLINE_S, gt=0)
+    retry_backoff_s: float = Field(RETRY_BACKOFF_S, ge=0)
+    retry_backoff_max_s: float = Field(RETRY_BACKOFF_MAX_S, ge=0)
+    retry_after_max_s: float = Field(RETRY_AFTER_MAX_S, ge=0)
+    max_crawl_delay_s: float = Field(MAX_CRAWL_DELAY_S, ge=0)
+    max_redirects: int = Field(MAX_REDIRECTS, ge=0, le=30)
+    extract_workers: int = Field(EXTRACT_WORKERS, ge=0, le=64)
     digest: DigestSettings = Field(default_factory=lambda: DigestSettings())
 
     @field_validator("timezone")

@@ -1,7 +1,8 @@
 """One full pass — discover → fetch → extract → entities → store → digest — for the CLI and the scheduler.
 
 Errors are caught at the per-item and per-source boundary, recorded (fetches, sources, runs), and the
-pass goes on (STYLE.md rule 2).
+pass goes on (STYLE.md rule 2). What a pass re-checks, how a broken source is told from a quiet one,
+and why extraction runs in worker processes: docs/crawling.md.
 """
 
 from __future__ import annotations
@@ -10,24 +11,29 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from html import escape
 from typing import Literal
 
 import sqlite_utils
 
 from pipeline import store
+from pipeline.charset import decode_body
 from pipeline.config import Config, Source
 from pipeline.digest import DigestOutcome, send_pending
 from pipeline.entities import analyze
-from pipeline.errors import ConfigError, ExtractError, FetchError, HubwatchError
+from pipeline.errors import ConfigError, ExtractError, FetchError, HubwatchError, Skip
 from pipeline.extract import extract_article
-from pipeline.fetch import Fetcher, NotModified
+from pipeline.fetch import Fetcher, FetchRecord, NotModified, Response
 from pipeline.lock import run_lock
-from pipeline.sources import Link, canonical_url, discover
+from pipeline.sources import Discovery, Link, discover
+from pipeline.urls import canonical_url, rel_canonical
+from pipeline.workers import Context, Workers
 
 logger = logging.getLogger(__name__)
 
-ItemStatus = Literal["new", "changed", "unchanged", "not_modified", "skipped", "error"]
+ItemStatus = Literal["new", "changed", "unchanged", "not_modified", "skipped", "gone", "error"]
+GONE = (404, 410)
 EXIT_OK, EXIT_PARTIAL = 0, 3
 
 
@@ -48,6 +54,7 @@ class SourceRun:
     found: int = 0
     items: list[ArticleRun] = field(default_factory=list)
     error: str | None = None
+    broken: bool = False  # yielded items before, none now
 
     def count(self, status: ItemStatus) -> int:
         return sum(item.status == status for item in self.items)
@@ -113,7 +120,7 @@ def run_daily(
     with run_lock(config.settings.database):
         db = store.open_db(config.settings.database)
         try:
-            result = asyncio.run(run_pass(config, db, sources, progress=progress))
+            result = asyncio.run(run_pass(config, db, sources, progress=progress, now=now))
             if digest and (config.settings.digest.to or _has_groups(config)):
                 result.digest = send_pending(db, config.settings, now=now)
             return result
@@ -135,74 +142,128 @@ def _select(config: Config, source_ids: Sequence[str]) -> list[Source]:
 
 
 async def run_pass(
-    config: Config, db: sqlite_utils.Database, sources: list[Source], *, progress: Progress | None = None
+    config: Config,
+    db: sqlite_utils.Database,
+    sources: list[Source],
+    *,
+    progress: Progress | None = None,
+    now: datetime | None = None,
 ) -> RunResult:
     """Run every source concurrently; one failing source never stops the others."""
+    # WAL + synchronous=NORMAL: still crash-safe and consistent; an OS crash or power loss may drop the
+    # last commits, which the next run fetches again. FULL costs an fsync per commit (~4 ms here), and
+    # a pass commits several times per page, on the event loop's thread.
+    db.execute("PRAGMA synchronous=NORMAL")
     store.sync_sources(db, [(s.id, s.name, s.kind, s.url) for s in config.sources])
     run_id = store.start_run(db)
     result = RunResult(run_id, [SourceRun(s) for s in sources])
+    pool = Workers(config.settings.extract_workers)
+    log = FetchLog(db, run_id)
     try:
-        async with Fetcher(config.settings) as fetcher:
-            await asyncio.gather(*(_run_source(sr, fetcher, db, run_id, progress) for sr in result.sources))
+        async with Fetcher(config.settings, recorder=log) as fetcher:
+            ctx = Context(db, run_id, fetcher, config.settings, pool, progress, now or datetime.now(UTC))
+            await asyncio.gather(*(_run_source(sr, ctx) for sr in result.sources))
     except BaseException:
         store.finish_run(db, run_id, status="failed", counts=result.counts)
         raise
+    finally:
+        pool.close()
+        log.flush()
     store.finish_run(db, run_id, status=result.status, counts=result.counts)
     return result
 
 
-async def _run_source(
-    sr: SourceRun, fetcher: Fetcher, db: sqlite_utils.Database, run_id: int, progress: Progress | None
-) -> None:
-    source = sr.source
+class FetchLog:
+    """Every request the fetcher makes becomes a row of `fetches`, written in batches (and at the end
+    of the pass) so the pass does not commit once per request."""
+
+    BATCH = 100
+
+    def __init__(self, db: sqlite_utils.Database, run_id: int) -> None:
+        self.db, self.run_id = db, run_id
+        self.pending: list[tuple] = []
+
+    def __call__(self, r: FetchRecord) -> None:
+        row = (r.source_id, r.url, r.status_code, int(r.not_modified), r.error, r.elapsed_ms, r.size)
+        self.pending.append((*row, store.now_iso()))
+        if len(self.pending) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            rows, self.pending = self.pending, []
+            store.crawl_record_fetches(self.db, self.run_id, rows)
+
+
+async def _run_source(sr: SourceRun, ctx: Context) -> None:
+    source, db = sr.source, ctx.db
     try:
-        discovery = await discover(source, fetcher, known=lambda urls: store.known_urls(db, urls))
-        sr.error = discovery.error
-    except HubwatchError as exc:
-        sr.error = exc.reason if isinstance(exc, FetchError) else str(exc)
-        store.record_fetch(
-            db,
-            run_id=run_id,
-            source_id=source.id,
-            url=getattr(exc, "url", source.url),
-            status_code=getattr(exc, "status_code", None),
-            error=sr.error,
+        discovery = await discover(
+            source,
+            ctx.fetcher,
+            known=lambda urls: store.known_urls(db, urls),
+            last_fetched=lambda urls: store.crawl_last_fetched(db, urls),
         )
-        store.source_failed(db, source.id, error=sr.error, items=0, run_id=run_id)
-        logger.info("source %s failed: %s", source.id, exc)
+    except (HubwatchError, Skip) as exc:
+        sr.error = exc.reason if isinstance(exc, FetchError | Skip) else str(exc)
+        store.source_failed(db, source.id, error=sr.error, items=0, run_id=ctx.run_id)
+        logger.info("source %s failed: %s", source.id, sr.error)
         return
     except Exception as exc:  # a parser bug must not stop the other sources
         sr.error = f"{type(exc).__name__}: {exc}"
-        store.source_failed(db, source.id, error=sr.error, items=0, run_id=run_id)
+        store.source_failed(db, source.id, error=sr.error, items=0, run_id=ctx.run_id)
         logger.exception("source %s failed unexpectedly", source.id)
         return
-    sr.found = len(discovery.links)
-    if progress:
-        progress("found", sr.found)
-    sr.items = [ArticleRun(source.id, link.url) for link in discovery.links]
+    sr.error = discovery.error
+    _check_yield(sr, discovery, ctx)
+    links = discovery.links + _rechecks(source, discovery, ctx)
+    sr.found = discovery.found
+    ctx.pending += len(links)
+    if ctx.progress:
+        ctx.progress("found", len(links))
+    sr.items = [ArticleRun(source.id, link.url) for link in links]
     await asyncio.gather(
-        *(
-            _run_article(item, link, source, fetcher, db, run_id, progress)
-            for item, link in zip(sr.items, discovery.links, strict=True)
-        )
+        *(_run_article(item, link, source, ctx) for item, link in zip(sr.items, links, strict=True))
     )
+    sr.items += [ArticleRun(source.id, url, "unchanged") for url in discovery.unchanged]
     if sr.failed:
-        store.source_failed(db, source.id, error=sr.problem, items=sr.found, run_id=run_id)
+        store.source_failed(db, source.id, error=sr.problem, items=sr.found, run_id=ctx.run_id)
     else:
-        store.source_ok(db, source.id, items=sr.found, run_id=run_id)
+        store.source_ok(db, source.id, items=sr.found, run_id=ctx.run_id)
 
 
-async def _run_article(
-    item: ArticleRun,
-    link: Link,
-    source: Source,
-    fetcher: Fetcher,
-    db: sqlite_utils.Database,
-    run_id: int,
-    progress: Progress | None,
-) -> None:
+def _check_yield(sr: SourceRun, discovery: Discovery, ctx: Context) -> None:
+    """A listing or feed that yielded items before and none now is broken (a redesign), not quiet."""
+    if sr.source.kind == "page":
+        return
+    before = store.crawl_items_before(ctx.db, sr.source.id)
+    broken = discovery.found == 0 and before > 0
+    store.crawl_source_yield(ctx.db, sr.source.id, items=discovery.found, broken=broken)
+    if broken:
+        sr.broken = True
+        sr.error = sr.error or (
+            f"broken: yielded no items where the last good run found {before} "
+            "(a redesign? check the URL and selectors)"
+        )
+        logger.warning("source %s: %s", sr.source.id, sr.error)
+
+
+def _rechecks(source: Source, discovery: Discovery, ctx: Context) -> list[Link]:
+    """Announcements first seen within recheck_days that the source no longer lists (INTERFACE.md)."""
+    if source.kind == "page":
+        return []
+    since = (ctx.now - timedelta(days=ctx.settings.recheck_days)).isoformat(timespec="seconds")
+    listed = {link.url for link in discovery.links} | set(discovery.unchanged)
+    recent = store.crawl_recent_urls(ctx.db, source.id, since)
+    return [Link(url, source.id) for url in recent if url not in listed and "hubwatch-item=" not in url]
+
+
+async def _run_article(item: ArticleRun, link: Link, source: Source, ctx: Context) -> None:
     try:
-        await _process(item, link, source, fetcher, db, run_id)
+        await _process(item, link, source, ctx)
+    except Skip as exc:
+        item.status, item.error = "skipped", exc.reason
+        logger.info("skipped %s: %s", item.url, exc.reason)
     except FetchError as exc:
         item.status, item.error, item.fetch_failed = "error", exc.reason, True
     except ExtractError as exc:
@@ -211,58 +272,68 @@ async def _run_article(
         item.status, item.error = "error", f"{type(exc).__name__}: {exc}"
         logger.exception("unexpected error on %s", item.url)
     finally:
-        if progress:
-            progress("done", 1)
+        if ctx.progress:
+            ctx.progress("done", 1)
 
 
-async def _process(
-    item: ArticleRun, link: Link, source: Source, fetcher: Fetcher, db: sqlite_utils.Database, run_id: int
-) -> None:
-    etag, last_modified = store.cache_headers(db, link.url)
+async def _process(item: ArticleRun, link: Link, source: Source, ctx: Context) -> None:
+    """Fetch (conditionally), extract and analyse off the loop, store in this thread."""
+    if link.content is not None and "hubwatch-item=" in link.url:
+        await _store_page(item, link, source, ctx, html=_inline_html(link), url=link.url)
+        return
+    ctx.claim(link.url, source.id)
+    etag, last_modified = store.cache_headers(ctx.db, link.url)
     try:
-        response = await fetcher.fetch(link.url, etag=etag, last_modified=last_modified)
-    except FetchError as exc:
-        store.record_fetch(
-            db,
-            run_id=run_id,
-            source_id=source.id,
-            url=link.url,
-            status_code=exc.status_code,
-            error=exc.reason,
+        response = await ctx.fetcher.fetch(
+            link.url, source_id=source.id, etag=etag, last_modified=last_modified
         )
+    except FetchError as exc:
+        if exc.status_code in GONE and store.known_urls(ctx.db, [link.url]):
+            _mark_gone(ctx.db, link.url)
+            item.status, item.error = "gone", f"HTTP {exc.status_code}"
+            return
         raise
     if isinstance(response, NotModified):
-        store.record_fetch(
-            db,
-            run_id=run_id,
-            source_id=source.id,
-            url=link.url,
-            status_code=304,
-            not_modified=True,
-            elapsed_ms=response.elapsed_ms,
-        )
-        store.touch_seen(db, link.url, store.now_iso())
+        store.touch_seen(ctx.db, link.url, store.now_iso())
         item.status = "not_modified"
         return
-    store.record_fetch(
-        db,
-        run_id=run_id,
-        source_id=source.id,
-        url=link.url,
-        status_code=response.status_code,
-        elapsed_ms=response.elapsed_ms,
-        size=len(response.content),
-    )
-    article = extract_article(
-        response.content, response.url, content_selector=source.content, feed_date=link.published
-    )
-    analysis = analyze(article.text, article.title)
-    store.save_raw(
-        db, url=link.url, source_id=source.id, body=response.content, content_type=response.content_type
-    )
-    saved = store.save_article(db, source_id=source.id, url=link.url, article=article, analysis=analysis)
-    store.save_cache_headers(db, link.url, response.etag, response.last_modified)
-    item.status = saved.change
+    html = response.text
+    url = rel_canonical(html, response.url) or canonical_url(response.url)
+    if url != link.url:
+        ctx.claim(url, source.id)
+    await _store_page(item, link, source, ctx, html=html, url=url, raw=response)
+    store.save_cache_headers(ctx.db, link.url, response.etag, response.last_modified)
+
+
+async def _store_page(
+    item: ArticleRun,
+    link: Link,
+    source: Source,
+    ctx: Context,
+    *,
+    html: str,
+    url: str,
+    raw: Response | None = None,
+) -> None:
+    article, analysis = await ctx.analyse(html, url, source.content, link.published)
+    if raw is not None:
+        store.save_raw(ctx.db, url=url, source_id=source.id, body=raw.content, content_type=raw.content_type)
+    saved = store.save_article(ctx.db, source_id=source.id, url=url, article=article, analysis=analysis)
+    item.url, item.status = url, saved.change
+
+
+def _inline_html(link: Link) -> str:
+    """A linkless feed item is its own page: title and the feed's HTML content."""
+    return f"<html><body><article><h1>{escape(link.title or '')}</h1>{link.content}</article></body></html>"
+
+
+def _mark_gone(db: sqlite_utils.Database, url: str) -> None:
+    """A known announcement answers 404/410: store.mark_gone (storage issue) records it when merged."""
+    mark_gone = getattr(store, "mark_gone", None)
+    if mark_gone is not None:
+        mark_gone(db, url, store.now_iso())
+    else:
+        logger.info("gone: %s (store.mark_gone not available yet)", url)
 
 
 def reprocess(
@@ -275,7 +346,8 @@ def reprocess(
         row = db.execute("SELECT id, version FROM announcements WHERE url = ?", [url]).fetchone()
         try:
             if row:
-                article = extract_article(body, url, content_selector=selectors.get(source_id))
+                text = decode_body(body)[0]
+                article = extract_article(text, url, content_selector=selectors.get(source_id))
                 analysis = analyze(article.text, article.title)
                 with db.conn:
                     store.write_entities(db, row[0], row[1], analysis)

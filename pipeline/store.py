@@ -465,3 +465,59 @@ def source_failed(db: sqlite_utils.Database, source_id: str, *, error: str, item
                consecutive_failures = consecutive_failures + 1 WHERE id = ?""",
             [now_iso(), error, items, run_id, source_id],
         )
+
+
+# --- crawler (issue 3): source health and the re-check policy ---------------------------------
+
+
+@migration
+def m030_crawl_source_health(db: sqlite_utils.Database) -> None:
+    """`broken`: a listing or feed that yielded items before and now yields none (likely a redesign);
+    `items_before`: the last non-zero count, so the flag holds until the source yields again."""
+    db.execute("ALTER TABLE sources ADD COLUMN broken INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE sources ADD COLUMN items_before INTEGER NOT NULL DEFAULT 0")
+
+
+def crawl_items_before(db: sqlite_utils.Database, source_id: str) -> int:
+    """How many items the source yielded the last time it yielded any."""
+    row = db.execute("SELECT items_before FROM sources WHERE id = ?", [source_id]).fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def crawl_source_yield(db: sqlite_utils.Database, source_id: str, *, items: int, broken: bool) -> None:
+    """Record what discovery yielded: a non-zero count clears `broken` and becomes `items_before`."""
+    with db.conn:
+        db.execute(
+            """UPDATE sources SET broken = ?,
+               items_before = CASE WHEN ? > 0 THEN ? ELSE items_before END WHERE id = ?""",
+            [int(broken), items, items, source_id],
+        )
+
+
+def crawl_recent_urls(db: sqlite_utils.Database, source_id: str, since: str) -> list[str]:
+    """Announcements of a source first seen at or after `since`: re-checked even when no longer listed."""
+    sql = "SELECT url FROM announcements WHERE source_id = ? AND first_seen_at >= ? ORDER BY first_seen_at"
+    return [row[0] for row in db.execute(sql, [source_id, since])]
+
+
+def crawl_last_fetched(db: sqlite_utils.Database, urls: Iterable[str]) -> dict[str, str]:
+    """When each known URL was last fetched successfully (for a sitemap's lastmod)."""
+    urls = list(urls)
+    found: dict[str, str] = {}
+    for i in range(0, len(urls), 500):
+        chunk = urls[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT url, last_seen_at FROM announcements WHERE url IN ({marks}) AND gone_at IS NULL"
+        found.update({row[0]: row[1] for row in db.execute(sql, chunk)})
+    return found
+
+
+def crawl_record_fetches(db: sqlite_utils.Database, run_id: int, records: Iterable[tuple]) -> None:
+    """Many `fetches` rows in one transaction: (source_id, url, status_code, not_modified, error,
+    elapsed_ms, bytes, fetched_at) each; one commit per request would cost more than the request."""
+    with db.conn:
+        db.conn.executemany(
+            """INSERT INTO fetches (run_id, source_id, url, status_code, not_modified, error, elapsed_ms,
+               bytes, fetched_at) VALUES (?,?,?,?,?,?,?,?,?)""",
+            [(run_id, *record) for record in records],
+        )

@@ -1,6 +1,7 @@
 """A real HTTP server on 127.0.0.1 for tests: serves pages from a dict the test may change.
 
 Each request is logged (path, headers, monotonic time) so tests can check what the crawler sent.
+A page with an `ETag` header answers a matching If-None-Match with 304, as a cache-friendly server does.
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ class LocalSite:
                     return
                 if page is None:
                     page = Page(b"not found", "text/plain", 404)
+                etag = page.headers.get("ETag")
+                if etag and self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 self.send_response(page.status)
                 self.send_header("Content-Type", page.content_type)
                 self.send_header("Content-Length", str(len(page.body)))
@@ -62,7 +70,7 @@ class LocalSite:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def url(self) -> str:
