@@ -6,6 +6,7 @@ line of `sources.yaml` where the YAML parser gives it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass
@@ -157,7 +158,18 @@ class Settings(_Strict):
     max_crawl_delay_s: float = Field(MAX_CRAWL_DELAY_S, ge=0)
     max_redirects: int = Field(MAX_REDIRECTS, ge=0, le=30)
     extract_workers: int = Field(EXTRACT_WORKERS, ge=0, le=64)
+    allow_networks: list[str] = Field(default_factory=list)  # e.g. ["127.0.0.0/8"]: SSRF guard exceptions
     digest: DigestSettings = Field(default_factory=lambda: DigestSettings())
+
+    @field_validator("allow_networks")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not a network (CIDR) {value!r}") from exc
+        return values
 
     @field_validator("timezone")
     @classmethod

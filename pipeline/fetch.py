@@ -35,6 +35,7 @@ from pipeline.charset import decode_body
 from pipeline.config import Settings
 from pipeline.errors import FetchError, Skip
 from pipeline.inflate import TooLarge, UnknownEncoding, read_bounded
+from pipeline.netguard import check_url, parse_networks
 from pipeline.robots import RobotsCache
 
 logger = logging.getLogger(__name__)
@@ -148,6 +149,8 @@ class Fetcher:
         self._ssl = httpx.create_ssl_context()  # built once: loading the CA bundle costs ~70 ms
         self._global = asyncio.Semaphore(settings.global_concurrency)
         self._hosts: dict[str, _Host] = defaultdict(self._new_host)
+        self._allowed = parse_networks(settings.allow_networks)
+        self._refused: dict[str, str | None] = {}  # origin -> why it is refused (checked once per run)
         self.robots = RobotsCache(self)
 
     def _new_host(self) -> _Host:
@@ -205,6 +208,7 @@ class Fetcher:
         visited: list[str] = []
         current = url
         while True:
+            await self._guard(current, source_id)
             if robots and self.settings.respect_robots:
                 await self.robots.check(current, source_id=source_id)
             result = await self._with_retries(current, headers, source_id, accept)
@@ -216,6 +220,20 @@ class Fetcher:
                 raise FetchError(f"redirect loop via {current}", url=url)
             if len(visited) > self.settings.max_redirects:
                 raise FetchError(f"more than {self.settings.max_redirects} redirects", url=url)
+
+    async def _guard(self, url: str, source_id: str) -> None:
+        """The SSRF guard (pipeline.netguard) for every hop, resolved once per origin per run."""
+        key = origin(url)
+        if key not in self._refused:
+            try:
+                await check_url(url, self._allowed)
+                self._refused[key] = None
+            except FetchError as exc:
+                self._refused[key] = exc.reason
+        reason = self._refused[key]
+        if reason:
+            self.recorder(FetchRecord(source_id, url, None, error=reason))
+            raise FetchError(reason, url=url)
 
     async def _with_retries(
         self, url: str, headers: dict[str, str], source_id: str, accept: tuple[str, ...]

@@ -112,6 +112,7 @@ def config_text(db: Path, ports: list[int], per_host: int, workers: int) -> str:
   database: {db}
   per_host_concurrency: {per_host}
   per_host_delay_s: 0
+  allow_networks: ["127.0.0.0/8"]
   global_concurrency: {per_host * len(ports)}
   extract_workers: {workers}
   timeout_s: 30

@@ -132,6 +132,7 @@ def sources_yaml(site_url: str, db_path: Path, **settings: Any) -> str:
     return f"""settings:
   database: {db_path}
   per_host_delay_s: 0
+  allow_networks: ["127.0.0.0/8"]
   timeout_s: 5
 {extra}sources:
   - id: region-feed

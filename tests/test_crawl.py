@@ -19,6 +19,7 @@ from tests.localsite import LocalSite, Page
 SETTINGS = """settings:
   database: {db}
   per_host_delay_s: 0
+  allow_networks: ["127.0.0.0/8"]
   timeout_s: 1
   connect_timeout_s: 1
   request_deadline_s: 3

@@ -15,7 +15,9 @@ from pipeline.sources import Discovery, discover
 from pipeline.urls import canonical_url, rel_canonical
 from tests.localsite import LocalSite
 
-SETTINGS = Settings(per_host_delay_s=0, timeout_s=2, retry_backoff_s=0.01, max_retries=0)
+SETTINGS = Settings(
+    allow_networks=["127.0.0.0/8"], per_host_delay_s=0, timeout_s=2, retry_backoff_s=0.01, max_retries=0
+)
 
 
 def run_discover(
