@@ -1,0 +1,103 @@
+"""What a text states of a hub: its city and its focus sectors, and whether the text is about the initiative.
+
+Sector facts come from the forms the press uses: "X für Y", "X: Y, Z", "X (Y und Z)",
+"X mit dem Schwerpunkt Y", a sector in the hub's name, and "Schwerpunkte sind Y und Z" in a text about a
+single hub. In a list ("Dortmund und Hamburg für Logistik") a hub with nothing of its own shares the next
+hub's sectors.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc, Span
+
+from pipeline.entities import Fact
+from pipeline.entities.data import EntityData
+from pipeline.entities.hubs import FOCUS_CUES, INITIATIVE, JOINERS, OTHER_PROGRAMME, HubRef
+
+FOCUS_SENTENCE_CUES = ("schwerpunkt", "fokus", "focus", "konzentriert", "widmet", "spezialisiert")
+
+
+def _scope_sectors(doc: Doc, start: int, end: int, sectors: list[Span]) -> list[str] | None:
+    """Sectors after a focus cue in tokens [start, end); None when the scope holds only a list joiner."""
+    tokens = doc[start:end]
+    if all(t.text in JOINERS or t.is_space for t in tokens):
+        return None
+    cue = next((t.i for t in tokens if t.lower_ in FOCUS_CUES), None)
+    if cue is None:
+        return []
+    return [s.id_ for s in sectors if cue < s.start and s.end <= end]
+
+
+def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fact]:
+    facts = []
+    for sent in doc.sents:
+        in_sent = [r for r in refs if sent.start <= r.start < sent.end]
+        found: list[list[str] | None] = []
+        for i, ref in enumerate(in_sent):
+            stop = in_sent[i + 1].start if i + 1 < len(in_sent) else sent.end
+            found.append(_scope_sectors(doc, ref.end, stop, sectors))
+        inherited: list[str] = []
+        for ref, own in reversed(list(zip(in_sent, found, strict=True))):
+            inherited = inherited if own is None else own
+            facts += [Fact(ref.hub, "sector", s, sent.text.strip()) for s in [*ref.sectors, *inherited]]
+    return facts
+
+
+def _single_hub_focus(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fact]:
+    """'Schwerpunkte sind Energie und Smart City.' in a text about one hub states that hub's focus."""
+    hubs = {r.hub for r in refs}
+    if len(hubs) != 1:
+        return []
+    hub = hubs.pop()
+    facts = []
+    for sent in doc.sents:
+        lowered = sent.text.lower()
+        if any(sent.start <= r.start < sent.end for r in refs) or not any(
+            c in lowered for c in FOCUS_SENTENCE_CUES
+        ):
+            continue
+        facts += [
+            Fact(hub, "sector", s.id_, sent.text.strip()) for s in sectors if sent.start <= s.start < sent.end
+        ]
+    return facts
+
+
+def _city_facts(doc: Doc, refs: list[HubRef], cities: list[Span], data: EntityData) -> list[Fact]:
+    """The city a hub is placed in: named in the reference or, for a hub's own city, in the same sentence."""
+    facts = []
+    for ref in refs:
+        sent = doc[ref.start].sent
+        stated = set(ref.cities)
+        own = data.hubs[ref.hub].cities if ref.hub in data.hubs else ()
+        stated |= {
+            c.id_ for c in cities if sent.start <= c.start < sent.end and c.id_ in own and c.label_ == "CITY"
+        }
+        facts += [Fact(ref.hub, "city", c, sent.text.strip()) for c in sorted(stated)]
+    return facts
+
+
+def facts_of(
+    doc: Doc, refs: list[HubRef], cities: list[Span], sectors: list[Span], data: EntityData
+) -> list[Fact]:
+    """All facts, one per (hub, kind, value), with the first sentence that states it as evidence."""
+    every = _city_facts(doc, refs, cities, data) + _sector_facts(doc, refs, sectors)
+    every += _single_hub_focus(doc, refs, sectors)
+    unique: dict[tuple[str, str, str], Fact] = {}
+    for fact in every:
+        unique.setdefault((fact.hub, fact.kind, fact.value), fact)
+    return list(unique.values())
+
+
+def is_relevant(doc: Doc, refs: list[HubRef], title: str, title_refs: int, context: bool) -> bool:
+    """About the initiative or a hub: said in the title, the lead sentence, or at least two sentences."""
+    if not context or OTHER_PROGRAMME.search(title):
+        return False
+    if title_refs or INITIATIVE.search(title):
+        return True
+    cue_sents = []
+    for i, sent in enumerate(doc.sents):
+        if OTHER_PROGRAMME.search(sent.text):
+            continue
+        if INITIATIVE.search(sent.text) or any(sent.start <= r.start < sent.end for r in refs):
+            cue_sents.append(i)
+    return len(cue_sents) >= 2 or cue_sents[:1] == [0]

@@ -1,0 +1,122 @@
+"""The spaCy pipeline: a blank German tokenizer with hub-friendly rules, two span rulers and a sentencizer.
+
+Built once per process (``get_nlp()``). Everything is rule-based on ``spacy.blank("de")`` because no German
+model can be installed from PyPI; a statistical model is an optional extra (see ``model.py``).
+
+Span labels written to ``doc.spans["ruler"]`` (the ``resolve`` module decides what they mean):
+CITY, CITY_AMB (a municipality name that is also a word), CITY_ADJ ("Leipziger"), SECTOR, HUBNAME,
+OPERATOR, ORG and BLOCK (names in which a city or sector is not one).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import compile_infix_regex, compile_suffix_regex
+
+from pipeline.entities.data import EntityData, load
+
+SPANS_KEY = "ruler"
+HYPHEN_BEFORE_CAPITAL = r"(?<=[\w.])-(?=[A-ZÄÖÜ])"  # "Frankfurt-Darmstadt", not "Start-ups"
+POSSESSIVE = r"(?<=[A-Za-zÄÖÜäöüß])['’]s"  # "Dresden's Smart Systems Hub"
+SINGLE_NEWLINE = re.compile(r"(?<![\n:])\n(?!\n)")
+LIST_LINE = re.compile(r"^\s*(?:[•*–-]\s*|[A-ZÄÖÜ][\w/.-]*(?: [A-ZÄÖÜ][\w/.-]*)?\s*:)")
+
+
+def _patterns(nlp: Language, label: str, forms: dict[str, str]) -> list[dict[str, Any]]:
+    return [{"label": label, "pattern": form, "id": canonical} for form, canonical in forms.items()]
+
+
+def _orth_patterns(nlp: Language, data: EntityData) -> list[dict[str, Any]]:
+    """Case-sensitive patterns: places, hub names, organisations and acronyms."""
+    plain = {f: c for f, c in data.city_forms.items() if f not in data.ambiguous}
+    ambiguous = {f: c for f, c in data.city_forms.items() if f in data.ambiguous}
+    names = {n.text: f"{','.join(n.hubs)}|{'|'.join(n.sectors)}" for n in data.hub_names}
+    operators = {op: hub.canonical for hub in data.hubs.values() for op in hub.operators}
+    blocks = {b: b for b in [*data.sector_blockers, *data.not_cities]}
+    return [
+        *_patterns(nlp, "CITY", plain),
+        *_patterns(nlp, "CITY_AMB", ambiguous),
+        *_patterns(nlp, "CITY_ADJ", data.adjectives),
+        *_patterns(nlp, "HUBNAME", names),
+        *_patterns(nlp, "OPERATOR", operators),
+        *_patterns(nlp, "ORG", {o: o for o in data.organisations}),
+        *_patterns(nlp, "BLOCK", blocks),
+        *_patterns(nlp, "SECTOR", data.sector_exact),
+    ]
+
+
+def _lower_patterns(nlp: Language, data: EntityData) -> list[dict[str, Any]]:
+    """Case-insensitive sector forms, also as written in lower case ('e-health' is one token there)."""
+    forms = dict(data.sector_forms)
+    forms.update({f.lower(): c for f, c in data.sector_forms.items()})
+    forms.update({f"{f}-": c for f, c in data.sector_forms.items() if " " not in f})  # "Chemie- und Pharma…"
+    return _patterns(nlp, "SECTOR", forms)
+
+
+def _customise_tokenizer(nlp: Language) -> None:
+    """Split a hyphen before a capital so 'Frankfurt-Darmstadt' gives two cities; keep 'Start-ups'."""
+    infixes = [*nlp.Defaults.infixes, HYPHEN_BEFORE_CAPITAL]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    suffixes = [*nlp.Defaults.suffixes, POSSESSIVE]
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+
+
+def flatten_lines(text: str) -> str:
+    """Join wrapped lines (same length, so offsets hold) but keep list lines ('• Köln: Insurtech') apart.
+
+    A name broken over a line ("Digital Hub\\nMobility") must still match the rulers, which see whitespace
+    tokens; a list line must still start its own sentence.
+    """
+    if "\n" not in text:
+        return text
+    return SINGLE_NEWLINE.sub(lambda m: "\n" if LIST_LINE.match(text, m.end()) else " ", text)
+
+
+@Language.component("hubwatch_list_lines")
+def list_lines(doc: Doc) -> Doc:
+    """Start a sentence at each list line ('• Köln: Insurtech'), which the press writes without full stops."""
+    for token in doc[:-1]:
+        if "\n" in token.text and token.is_space:
+            rest = doc.text[token.idx + len(token.text) : token.idx + len(token.text) + 80]
+            if LIST_LINE.match(rest) or doc[token.i - 1 : token.i].text.endswith(":"):
+                doc[token.i + 1].is_sent_start = True
+    return doc
+
+
+@cache
+def get_nlp() -> Language:
+    """The shared pipeline, built on first use (a few hundred ms: ~11,000 gazetteer patterns)."""
+    data = load()
+    nlp = spacy.blank("de")
+    _customise_tokenizer(nlp)
+    orth = nlp.add_pipe(
+        "span_ruler",
+        name="ruler_orth",
+        config={"spans_key": SPANS_KEY, "phrase_matcher_attr": "ORTH", "overwrite": False, "validate": False},
+    )
+    orth.add_patterns(_orth_patterns(nlp, data))  # type: ignore[attr-defined]
+    lower = nlp.add_pipe(
+        "span_ruler",
+        name="ruler_lower",
+        config={
+            "spans_key": SPANS_KEY,
+            "phrase_matcher_attr": "LOWER",
+            "overwrite": False,
+            "validate": False,
+        },
+    )
+    lower.add_patterns(_lower_patterns(nlp, data))  # type: ignore[attr-defined]
+    nlp.add_pipe("hubwatch_list_lines")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("hubwatch_compounds")
+    return nlp
+
+
+# Registers the "hubwatch_compounds" factory used above.
+from pipeline.entities import compounds as _compounds  # noqa: E402, F401

@@ -1,0 +1,94 @@
+"""Disambiguation: which ruler matches are cities and sectors.
+
+The rulers over-match on purpose; this module applies the rules of INTERFACE.md: the longest match wins (so
+"Dresdner Bank", "TU Dresden" and "Bundesministerium für Wirtschaft und Energie" swallow the city or sector
+inside), a name that is also a word ("Essen", "Wetter") needs context, and a city adjective ("Leipziger")
+counts only before a noun.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+SPANS_KEY = "ruler"
+NAME_LABELS = frozenset({"HUBNAME", "OPERATOR"})
+# Words before an ambiguous name that make it a place: "in Essen", "Stadt Wetter", "Digital Hub Essen".
+PLACE_CONTEXT = frozenset(
+    {
+        "in",
+        "im",
+        "aus",
+        "nach",
+        "bei",
+        "von",
+        "vom",
+        "zwischen",
+        "Stadt",
+        "Städte",
+        "Region",
+        "Raum",
+        "Großraum",
+        "Gemeinde",
+        "Landkreis",
+        "Kreis",
+        "Standort",
+        "Standorte",
+        "Oberbürgermeister",
+        "Oberbürgermeisterin",
+        "Bürgermeister",
+        "Bürgermeisterin",
+        "Hub",
+        "hub",
+        "Hubs",
+        "Innenstadt",
+        "Umland",
+        "near",
+        "from",
+    }
+)
+LIST_JOINERS = frozenset({"und", "sowie", "oder", ",", "/", "-", "and", "or"})
+
+
+def split_layers(doc: Doc) -> tuple[list[Span], list[Span]]:
+    """Hub names and operators form one layer; cities, sectors and blocking names the other."""
+    spans = list(doc.spans[SPANS_KEY])
+    names = filter_spans([s for s in spans if s.label_ in NAME_LABELS])
+    rest = filter_spans([s for s in spans if s.label_ not in NAME_LABELS])
+    return names, rest
+
+
+def _adjective_ok(span: Span) -> bool:
+    """'Leipziger Gründerszene' refers to the city; 'einen Hamburger braucht' does not."""
+    nxt = span.doc[span.end] if span.end < len(span.doc) else None
+    return nxt is not None and nxt.text[:1].isupper() and not nxt.is_punct
+
+
+def _has_place_context(span: Span, cities: set[int]) -> bool:
+    """An ambiguous name is a place after 'in'/'Stadt'…, before '(', or in a list with another city."""
+    doc = span.doc
+    prev = doc[span.start - 1] if span.start > 0 else None
+    nxt = doc[span.end] if span.end < len(doc) else None
+    if prev is not None and prev.text in PLACE_CONTEXT:
+        return True
+    if nxt is not None and nxt.text == "(":
+        return True
+    if prev is not None and prev.text in LIST_JOINERS and span.start - 2 in cities:
+        return True
+    return nxt is not None and nxt.text in LIST_JOINERS and span.end + 1 < len(doc) and span.end + 1 in cities
+
+
+def cities_and_sectors(rest: list[Span]) -> tuple[list[Span], list[Span]]:
+    """Accepted CITY spans (label CITY, id = canonical) and SECTOR spans, in text order."""
+    plain = [s for s in rest if s.label_ == "CITY"]
+    # Token positions of the accepted cities' first and last tokens, for "Bielefeld und Hamm".
+    city_tokens = {s.start for s in plain} | {s.end - 1 for s in plain}
+    cities = list(plain)
+    for span in rest:
+        if span.label_ == "CITY_ADJ" and _adjective_ok(span):
+            cities.append(Span(span.doc, span.start, span.end, label="CITY_ADJ", span_id=span.id_))
+        elif span.label_ == "CITY_AMB" and _has_place_context(span, city_tokens):
+            cities.append(Span(span.doc, span.start, span.end, label="CITY", span_id=span.id_))
+    cities.sort(key=lambda s: s.start)
+    sectors = [s for s in rest if s.label_ == "SECTOR"]
+    return cities, sectors
