@@ -1,35 +1,27 @@
-"""Closed sector compounds: 'Logistikbranche', 'Fintechszene', 'Mobilitäts-Start-ups', 'KI-Startups'.
+"""Closed sector compounds: 'Logistikbranche', 'Fintechszene', 'Mobilitäts-Start-ups', 'Energieunternehmen'.
 
-German glues a sector onto a head noun, so the phrase rulers (which match whole tokens) miss it. The check
-is a dict lookup on a token's first characters, cheap enough to run on every token.
+German glues a sector onto a head noun, so the phrase rulers (which match whole tokens) miss it. One regex
+over the text (stems as written, heads in any case) finds them; far cheaper than a Python loop over tokens.
 """
 
 from __future__ import annotations
+
+import re
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.entities.data import load
+from pipeline.entities.nlp import doc_text
 
-PREFIX_LEN = 2
 SPANS_KEY = "ruler"
 
 
-def _stems_by_prefix() -> dict[str, list[tuple[str, str]]]:
-    index: dict[str, list[tuple[str, str]]] = {}
-    for stem, canonical in load().sector_stems.items():
-        index.setdefault(stem[:PREFIX_LEN], []).append((stem, canonical))
-    return index
-
-
-def compound_sector(text: str, index: dict[str, list[tuple[str, str]]], heads: tuple[str, ...]) -> str | None:
-    """The sector of a compound token, or None: a known stem followed by a known head noun."""
-    for stem, canonical in index.get(text[:PREFIX_LEN], ()):
-        if text.startswith(stem) and len(text) > len(stem):
-            rest = text[len(stem) :].lstrip("-").lower()
-            if rest.startswith(heads):
-                return canonical
-    return None
+def compound_regex(stems: dict[str, str], heads: tuple[str, ...]) -> re.Pattern[str]:
+    """'<Stem>[-]<head>' at a word start, e.g. 'Logistik' + 'branche'; group 1 is the stem."""
+    stem_alt = "|".join(map(re.escape, sorted(stems, key=len, reverse=True)))
+    head_alt = "|".join(map(re.escape, sorted(heads, key=len, reverse=True)))
+    return re.compile(rf"(?<![\w-])({stem_alt})-?(?i:{head_alt})\w*")
 
 
 @Language.factory("hubwatch_compounds")
@@ -38,19 +30,21 @@ def make_compounds(nlp: Language, name: str) -> CompoundSectors:
 
 
 class CompoundSectors:
-    """Adds SECTOR spans for compound tokens and for 'KI-' + head split over tokens."""
+    """Adds a SECTOR span over each compound; the span covers the tokens the compound spans."""
 
     def __init__(self) -> None:
-        self.index = _stems_by_prefix()
-        self.heads = load().compound_heads
+        data = load()
+        self.stems = data.sector_stems
+        self.regex = compound_regex(self.stems, data.compound_heads)
 
     def __call__(self, doc: Doc) -> Doc:
         found = []
-        for token in doc:
-            if len(token.text) > PREFIX_LEN + 2 and token.text[:PREFIX_LEN] in self.index:
-                canonical = compound_sector(token.text, self.index, self.heads)
-                if canonical:
-                    found.append(Span(doc, token.i, token.i + 1, label="SECTOR", span_id=canonical))
+        for match in self.regex.finditer(doc_text(doc)):
+            span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+            if span is not None:
+                found.append(
+                    Span(doc, span.start, span.end, label="SECTOR", span_id=self.stems[match.group(1)])
+                )
         if found:
             doc.spans[SPANS_KEY] = [*doc.spans[SPANS_KEY], *found]
         return doc

@@ -12,7 +12,15 @@ from spacy.tokens import Doc, Span
 
 from pipeline.entities import Fact
 from pipeline.entities.data import EntityData
-from pipeline.entities.hubs import FOCUS_CUES, INITIATIVE, JOINERS, OTHER_PROGRAMME, HubRef
+from pipeline.entities.hubs import (
+    FOCUS_CUES,
+    JOINERS,
+    OTHER_PROGRAMME,
+    HubRef,
+    initiative_sentences,
+    says_initiative,
+)
+from pipeline.entities.sents import sentence_index, sentence_texts, sentences, sentences_matching
 
 FOCUS_SENTENCE_CUES = ("schwerpunkt", "fokus", "focus", "konzentriert", "widmet", "spezialisiert")
 
@@ -30,8 +38,11 @@ def _scope_sectors(doc: Doc, start: int, end: int, sectors: list[Span]) -> list[
 
 def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fact]:
     facts = []
-    for sent in doc.sents:
+    for k, sent in enumerate(sentences(doc)):
         in_sent = [r for r in refs if sent.start <= r.start < sent.end]
+        if not in_sent:
+            continue
+        evidence = sentence_texts(doc)[k]
         found: list[list[str] | None] = []
         for i, ref in enumerate(in_sent):
             stop = in_sent[i + 1].start if i + 1 < len(in_sent) else sent.end
@@ -39,7 +50,7 @@ def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fac
         inherited: list[str] = []
         for ref, own in reversed(list(zip(in_sent, found, strict=True))):
             inherited = inherited if own is None else own
-            facts += [Fact(ref.hub, "sector", s, sent.text.strip()) for s in [*ref.sectors, *inherited]]
+            facts += [Fact(ref.hub, "sector", s, evidence) for s in [*ref.sectors, *inherited]]
     return facts
 
 
@@ -49,16 +60,13 @@ def _single_hub_focus(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list
     if len(hubs) != 1:
         return []
     hub = hubs.pop()
+    with_refs = {sentence_index(doc, r.start) for r in refs}
     facts = []
-    for sent in doc.sents:
-        lowered = sent.text.lower()
-        if any(sent.start <= r.start < sent.end for r in refs) or not any(
-            c in lowered for c in FOCUS_SENTENCE_CUES
-        ):
-            continue
-        facts += [
-            Fact(hub, "sector", s.id_, sent.text.strip()) for s in sectors if sent.start <= s.start < sent.end
-        ]
+    for s in sectors:
+        k = sentence_index(doc, s.start)
+        evidence = sentence_texts(doc)[k]
+        if k not in with_refs and any(c in evidence.lower() for c in FOCUS_SENTENCE_CUES):
+            facts.append(Fact(hub, "sector", s.id_, evidence))
     return facts
 
 
@@ -66,13 +74,13 @@ def _city_facts(doc: Doc, refs: list[HubRef], cities: list[Span], data: EntityDa
     """The city a hub is placed in: named in the reference or, for a hub's own city, in the same sentence."""
     facts = []
     for ref in refs:
-        sent = doc[ref.start].sent
+        k = sentence_index(doc, ref.start)
         stated = set(ref.cities)
         own = data.hubs[ref.hub].cities if ref.hub in data.hubs else ()
         stated |= {
-            c.id_ for c in cities if sent.start <= c.start < sent.end and c.id_ in own and c.label_ == "CITY"
+            c.id_ for c in cities if c.label_ == "CITY" and c.id_ in own and sentence_index(doc, c.start) == k
         }
-        facts += [Fact(ref.hub, "city", c, sent.text.strip()) for c in sorted(stated)]
+        facts += [Fact(ref.hub, "city", c, sentence_texts(doc)[k]) for c in sorted(stated)]
     return facts
 
 
@@ -90,14 +98,10 @@ def facts_of(
 
 def is_relevant(doc: Doc, refs: list[HubRef], title: str, title_refs: int, context: bool) -> bool:
     """About the initiative or a hub: said in the title, the lead sentence, or at least two sentences."""
-    if not context or OTHER_PROGRAMME.search(title):
+    if not context or OTHER_PROGRAMME.search(title.lower()):
         return False
-    if title_refs or INITIATIVE.search(title):
+    if title_refs or says_initiative(title):
         return True
-    cue_sents = []
-    for i, sent in enumerate(doc.sents):
-        if OTHER_PROGRAMME.search(sent.text):
-            continue
-        if INITIATIVE.search(sent.text) or any(sent.start <= r.start < sent.end for r in refs):
-            cue_sents.append(i)
-    return len(cue_sents) >= 2 or cue_sents[:1] == [0]
+    cues = initiative_sentences(doc) | {sentence_index(doc, r.start) for r in refs}
+    cues -= sentences_matching(doc, OTHER_PROGRAMME)
+    return len(cues) >= 2 or 0 in cues

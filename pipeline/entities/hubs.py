@@ -14,20 +14,21 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span
 
 from pipeline.entities.data import EntityData
+from pipeline.entities.sents import sentence_index, sentences_matching
 
+# Cue patterns are lower case and run on the lowered text: case-insensitive regexes cost ~5x more.
 INITIATIVE = re.compile(
-    r"(?i:digital[-\s]hub[-\s]initiative|hub[-\s]initiative|de:hubs?\b|hub[- ]agency|hub-agentur"
-    r"|twin[- ]hubs?"
+    r"digital[-\s]hub[-\s]initiative|hub[-\s]initiative|de:hubs?|hub[- ]agency|hub-agentur|twin[- ]hubs?"
     r"|digital\shubs?\s(?:der|des)\sbundes|initiative des bundes|german government's|twelve (?:digital )?hubs"
-    r"|zwölf (?:digital )?hubs|12 digital hubs|als digital hub|digital hub for|zuschlag als)"
-    r"|Digital Hubs? für [A-ZÄÖÜ]"
+    r"|zwölf (?:digital )?hubs|12 digital hubs|als digital hub|digital hub for|zuschlag als"
 )
+INITIATIVE_CASED = re.compile(r"Digital Hubs? für [A-ZÄÖÜ]")  # "Digital Hub für Insurtech", not "für ihre IT"
 OTHER_PROGRAMME = re.compile(
-    r"(?i:digital innovation hubs?|\bEDIH\b|DWNRW|digitale wirtschaft nrw|regionalen? digital hubs"
-    r"|(?:eigenen|internen) digital hub)"
+    r"digital innovation hubs?|\bedih\b|dwnrw|digitale wirtschaft nrw|regionalen? digital hubs"
+    r"|(?:eigenen|internen) digital hub"
 )
-DIGITAL_HUB = re.compile(r"(?i:digital[-\s]hubs?\b)")
-HUB_CUE = re.compile(r"(?i:\bhubs?\b|de:hub|standort|\blocations?\b|\bausgewählt|\bselected\b)")
+DIGITAL_HUB = re.compile(r"digital[-\s]hubs?\b")
+HUB_CUE = re.compile(r"hub|standort|location|ausgewählt|selected")
 HUB_WORDS = frozenset({"Hub", "hub", "Hubs", "hubs"})
 FOCUS_CUES = frozenset(
     {
@@ -76,32 +77,47 @@ class HubRef:
     sectors: tuple[str, ...] = ()
 
 
-def initiative_context(texts: list[str], names: list[Span], cities: list[Span], data: EntityData) -> bool:
+def initiative_context(
+    texts: list[str], names: list[Span], cities: list[Span], sectors: list[Span], data: EntityData
+) -> bool:
     """Is the document about the initiative at all (not another programme's hub)?
 
     Yes when it says so ("Digital Hub Initiative", "de:hub"), names a hub ("Smart Systems Hub"), names an
     operator next to "Digital Hub", or places a "Digital Hub" in a hub city together with that hub's sector.
     """
     joined = "\n".join(texts)
-    if INITIATIVE.search(joined) or any(s.label_ == "HUBNAME" for s in names):
+    if says_initiative(joined) or any(s.label_ == "HUBNAME" for s in names):
         return True
-    if any(s.label_ == "OPERATOR" for s in names) and DIGITAL_HUB.search(joined):
+    if any(s.label_ == "OPERATOR" for s in names) and DIGITAL_HUB.search(joined.lower()):
         return True
-    return any(_hub_city_with_its_sector(city, data) for city in cities)
+    return any(_hub_city_with_its_sector(city, sectors, data) for city in cities)
 
 
-def _hub_city_with_its_sector(city: Span, data: EntityData) -> bool:
+def says_initiative(text: str) -> bool:
+    """Does the text name the initiative itself ("Digital Hub Initiative", "de:hub", "Hub Agency" …)?"""
+    return bool(INITIATIVE.search(text.lower()) or INITIATIVE_CASED.search(text))
+
+
+def initiative_sentences(doc: Doc) -> set[int]:
+    """Indices of the sentences that name the initiative itself."""
+    return sentences_matching(doc, INITIATIVE) | sentences_matching(doc, INITIATIVE_CASED, lowered=False)
+
+
+def _hub_city_with_its_sector(city: Span, sectors: list[Span], data: EntityData) -> bool:
     """'Ludwigshafen und Mannheim bilden einen Digital Hub mit den Schwerpunkten Chemie und Gesundheit.'"""
     hub = data.hub_of_city.get(city.id_)
-    sent = city.sent
-    if hub is None or not DIGITAL_HUB.search(sent.text) or OTHER_PROGRAMME.search(sent.text):
+    if hub is None:
         return False
-    spans = sent.doc.spans["ruler"]
-    return any(s.label_ == "SECTOR" and s.id_ in data.hubs[hub].sectors and s.sent == sent for s in spans)
+    doc, sent = city.doc, sentence_index(city.doc, city.start)
+    if sent not in sentences_matching(doc, DIGITAL_HUB) or sent in sentences_matching(doc, OTHER_PROGRAMME):
+        return False
+    own = data.hubs[hub].sectors
+    return any(s.doc is doc and s.id_ in own and sentence_index(doc, s.start) == sent for s in sectors)
 
 
-def _hub_sentence(sent: Span) -> bool:
-    return bool(HUB_CUE.search(sent.text)) and not OTHER_PROGRAMME.search(sent.text)
+def _hub_sentences(doc: Doc) -> set[int]:
+    """Sentences that talk about hubs or sites, not about another programme's hubs (cached on the Doc)."""
+    return sentences_matching(doc, HUB_CUE) - sentences_matching(doc, OTHER_PROGRAMME)
 
 
 def _name_refs(names: list[Span], cities: list[Span], context: bool, data: EntityData) -> list[HubRef]:
@@ -110,7 +126,7 @@ def _name_refs(names: list[Span], cities: list[Span], context: bool, data: Entit
     for span in names:
         if span.label_ == "OPERATOR" and not context:
             continue
-        if OTHER_PROGRAMME.search(span.sent.text):
+        if sentence_index(span.doc, span.start) in sentences_matching(span.doc, OTHER_PROGRAMME):
             continue
         hubs, _, sectors = span.id_.partition("|")
         hub = _pick_hub(hubs.split(","), span, cities, data)
@@ -154,7 +170,14 @@ def _city_refs(cities: list[Span], sectors: list[Span], context: bool, data: Ent
         named_start = _after_hub_word(city)
         if named_start is not None and city.doc[named_start].lower_ in {"digital", "de"}:
             refs.append(HubRef(named_start, city.end, hub or city.text, (city.id_,)))
-        elif hub and context and (_hub_sentence(city.sent) or _focus_follows(city, sectors)):
+        elif (
+            hub
+            and context
+            and (
+                sentence_index(city.doc, city.start) in _hub_sentences(city.doc)
+                or _focus_follows(city, sectors)
+            )
+        ):
             refs.append(HubRef(city.start, city.end, hub, (city.id_,)))
     return refs
 

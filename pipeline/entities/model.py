@@ -24,7 +24,7 @@ def _model(name: str) -> Any | None:
     try:
         import spacy
 
-        return spacy.load(name, disable=["lemmatizer", "parser"])
+        return spacy.load(name, disable=["lemmatizer", "parser", "tagger", "morphologizer"])
     except (ImportError, OSError) as exc:
         logger.warning("statistical model %s not available (%s); ORG/PERSON mentions are off", name, exc)
         return None
@@ -38,7 +38,7 @@ def statistical_mentions(text: str) -> list[Mention]:
         return []
     doc = nlp(text)
     return [
-        Mention(LABELS[e.label_], e.text, e.text, e.start_char, e.end_char, e.sent.text.strip())  # type: ignore[arg-type]
+        Mention(LABELS[e.label_], e.text, e.text, e.start_char, e.end_char)  # type: ignore[arg-type]
         for e in doc.ents
         if e.label_ in LABELS
     ]
