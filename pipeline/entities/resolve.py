@@ -47,6 +47,10 @@ PLACE_CONTEXT = frozenset(
         "from",
     }
 )
+# A place name takes no article in German: "die Winzer", "das Essen" are nouns, not the towns.
+ARTICLES = frozenset(
+    {"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines", "the", "a"}
+)
 LIST_JOINERS = frozenset({"und", "sowie", "oder", ",", "/", "-", "and", "or"})
 
 
@@ -56,6 +60,11 @@ def split_layers(doc: Doc) -> tuple[list[Span], list[Span]]:
     names = filter_spans([s for s in spans if s.label_ in NAME_LABELS])
     rest = filter_spans([s for s in spans if s.label_ not in NAME_LABELS])
     return names, rest
+
+
+def _after_article(span: Span) -> bool:
+    """'die Winzer aus Rüdesheim': a one-word name after an article is a noun."""
+    return span.start > 0 and len(span) == 1 and span.doc[span.start - 1].lower_ in ARTICLES
 
 
 def _adjective_ok(span: Span) -> bool:
@@ -80,7 +89,7 @@ def _has_place_context(span: Span, cities: set[int]) -> bool:
 
 def cities_and_sectors(rest: list[Span]) -> tuple[list[Span], list[Span]]:
     """Accepted CITY spans (label CITY, id = canonical) and SECTOR spans, in text order."""
-    plain = [s for s in rest if s.label_ == "CITY"]
+    plain = [s for s in rest if s.label_ == "CITY" and not _after_article(s)]
     # Token positions of the accepted cities' first and last tokens, for "Bielefeld und Hamm".
     city_tokens = {s.start for s in plain} | {s.end - 1 for s in plain}
     cities = list(plain)
