@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ import yaml
 
 from pipeline.entities import Analysis, analyze
 
+ROOT = Path(__file__).resolve().parents[1]
 CASES = yaml.safe_load(
     (Path(__file__).parent / "fixtures" / "entities" / "cases" / "rules.yaml").read_text(encoding="utf-8")
 )
@@ -102,3 +105,17 @@ def test_seed_places_twin_hubs_in_both_cities(seed: Analysis) -> None:
     cities = {(f.hub, f.value) for f in seed.facts if f.kind == "city"}
     assert {("Dresden/Leipzig", "Dresden"), ("Dresden/Leipzig", "Leipzig")} <= cities
     assert {("Ludwigshafen/Mannheim", "Ludwigshafen am Rhein"), ("Frankfurt", "Frankfurt am Main")} <= cities
+
+
+def test_importing_the_package_does_not_load_spacy() -> None:
+    """``analyze`` is imported by the CLI and the store; the pipeline loads on first use only."""
+    code = "import sys, pipeline.entities; print('spacy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "False"
+
+
+def test_a_missing_statistical_model_is_ignored(monkeypatch: pytest.MonkeyPatch, caplog) -> None:
+    monkeypatch.setenv("HUBWATCH_SPACY_MODEL", "de_core_news_does_not_exist")
+    result = analyze("Der Smart Systems Hub in Dresden.")
+    assert {m.label for m in result.mentions} == {"HUB", "CITY", "SECTOR"}
+    assert "not available" in caplog.text
