@@ -63,10 +63,11 @@ def _lower_patterns(nlp: Language, data: EntityData) -> list[dict[str, Any]]:
 
 def _customise_tokenizer(nlp: Language) -> None:
     """Split a hyphen before a capital so 'Frankfurt-Darmstadt' gives two cities; keep 'Start-ups'."""
-    infixes = [*nlp.Defaults.infixes, HYPHEN_BEFORE_CAPITAL]
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    suffixes = [*nlp.Defaults.suffixes, POSSESSIVE]
-    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    tokenizer: Any = nlp.tokenizer
+    infixes = [*(nlp.Defaults.infixes or ()), HYPHEN_BEFORE_CAPITAL]
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    suffixes = [*(nlp.Defaults.suffixes or ()), POSSESSIVE]
+    tokenizer.suffix_search = compile_suffix_regex(suffixes).search
 
 
 def flatten_lines(text: str) -> str:
