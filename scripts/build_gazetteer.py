@@ -79,10 +79,10 @@ def canonical_name(place: dict[str, Any], renames: dict[str, str], shared: set[s
     return qualified[0] if len(qualified) == 1 else name
 
 
-def word_logprobs() -> dict[str, float]:
-    """Word log-probabilities from spacy-lookups-data (dev extra); empty when it is not installed."""
+def _lookup_table(name: str) -> dict[str, Any]:
+    """A German table from spacy-lookups-data (dev extra); empty when it is not installed."""
     try:
-        path = resources.files("spacy_lookups_data").joinpath("data/de_lexeme_prob.json.gz")
+        path = resources.files("spacy_lookups_data").joinpath(f"data/{name}.json.gz")
     except ModuleNotFoundError:
         print("spacy-lookups-data not installed: flagging only the hand list of ambiguous names")
         return {}
@@ -90,14 +90,27 @@ def word_logprobs() -> dict[str, float]:
         return json.load(fh)
 
 
-def is_common_word(name: str, population: int, probs: dict[str, float]) -> bool:
-    """True for names that are also everyday words: 'Essen', 'Weil', 'Lage', 'Halle'."""
+def word_logprobs() -> dict[str, float]:
+    """Word log-probabilities (from a large web corpus)."""
+    return _lookup_table("de_lexeme_prob")
+
+
+def lemma_words() -> set[str]:
+    """Every word form and lemma of spaCy's German lemma table: the everyday vocabulary ('Kuchen', 'Bach')."""
+    table = _lookup_table("de_lemma_lookup")
+    return set(table) | set(table.values())
+
+
+def is_common_word(name: str, population: int, probs: dict[str, float], lemmas: set[str]) -> bool:
+    """True for names that are also everyday words: 'Essen', 'Weil', 'Lage', 'Halle', 'Kuchen', 'Bach'."""
     if " " in name or "-" in name or not probs:
         return False
     if probs.get(name.lower(), -99.0) > COMMON_WORD_LOGPROB:
         return True
     if population >= 50_000:  # a city this size is what the capitalised name means ("Berlin")
         return False
+    if name in lemmas:  # a noun or other word of the German lemma table ("Kuchen", "Brunnen", "Norden")
+        return True
     expected = -21.0 + 0.8 * math.log(max(population, 500))  # rough fit: Leipzig -10, a village of 2,000 -15
     return probs.get(name, -99.0) > expected + CAPITALISED_EXCESS
 
@@ -110,7 +123,7 @@ def build() -> list[tuple[str, str, int, int]]:
     big = [p for p in places if p["population"] >= 100_000]
     big_names = {p["name"] for p in big} | {renames.get(p["name"], p["name"]) for p in big}
     kept = [p for p in places if not is_district(p, big, big_names)]
-    probs = word_logprobs()
+    probs, lemmas = word_logprobs(), lemma_words()
     counts = Counter(p["name"] for p in kept)
     shared = {name for name, n in counts.items() if n > 1}
     best: dict[str, tuple[str, int]] = {}
@@ -120,7 +133,7 @@ def build() -> list[tuple[str, str, int, int]]:
             if form and form[0].isupper() and pop > best.get(form, ("", -1))[1]:
                 best[form] = (canonical, pop)
     return sorted(
-        (form, canonical, pop, int(is_common_word(form, pop, probs)))
+        (form, canonical, pop, int(is_common_word(form, pop, probs, lemmas)))
         for form, (canonical, pop) in best.items()
     )
 

@@ -20,7 +20,7 @@ class _Parsed:
     def __init__(self, doc: Doc, source: str) -> None:
         self.doc, self.source = doc, source
         self.names, rest = split_layers(doc)
-        self.cities, self.sectors = cities_and_sectors(rest)
+        self.cities, self.sectors = cities_and_sectors(rest, load())
         self.refs: list[HubRef] = []
 
     def mentions(self, *, in_title: bool) -> list[Mention]:

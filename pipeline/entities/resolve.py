@@ -11,18 +11,18 @@ from __future__ import annotations
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from pipeline.entities.data import EntityData
+
 SPANS_KEY = "ruler"
 NAME_LABELS = frozenset({"HUBNAME", "OPERATOR"})
 # Words before an ambiguous name that make it a place: "in Essen", "Stadt Wetter", "Digital Hub Essen".
 PLACE_CONTEXT = frozenset(
     {
         "in",
-        "im",
         "aus",
         "nach",
         "bei",
         "von",
-        "vom",
         "zwischen",
         "Stadt",
         "Städte",
@@ -47,6 +47,19 @@ PLACE_CONTEXT = frozenset(
         "from",
     }
 )
+# Capitalised words that may stand before a town's name: "Stadt Emden", "Kreis Unna", "Digital Hub Jena".
+PLACE_NOUNS = frozenset(
+    {"Stadt", "Städte", "Gemeinde", "Region", "Raum", "Großraum", "Landkreis", "Kreis", "Standort", "Hub"}
+    | {"Hubs", "Innenstadt", "Umland", "Landeshauptstadt", "Hansestadt", "Hauptstadt", "Metropolregion"}
+    | {"Oberbürgermeister", "Oberbürgermeisterin", "Bürgermeister", "Bürgermeisterin", "Standorte"}
+)
+INFLECTIONS = ("e", "en", "er", "es", "em")
+FUNCTION_WORDS = frozenset(
+    {"oder", "aber", "wieder", "neben", "gegen", "hinter", "unter", "zwischen", "wegen", "entlang", "nahe"}
+    | {"innerhalb", "außerhalb", "oberhalb", "unterhalb", "sowie", "sieben", "elf", "zwölf", "über", "ohne"}
+    | {"the", "are", "were", "where", "here", "there", "like", "whose", "true", "eine"}
+)
+SMALL_TOWN = 100_000  # below this, a name right after another name is more often a surname ("Matthias Geyer")
 # A place name takes no article in German: "die Winzer", "das Essen" are nouns, not the towns.
 ARTICLES = frozenset(
     {"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines", "the", "a"}
@@ -65,6 +78,29 @@ def split_layers(doc: Doc) -> tuple[list[Span], list[Span]]:
 def _after_article(span: Span) -> bool:
     """'die Winzer aus Rüdesheim': a one-word name after an article is a noun."""
     return span.start > 0 and len(span) == 1 and span.doc[span.start - 1].lower_ in ARTICLES
+
+
+def _after_a_name(span: Span, data: EntityData) -> bool:
+    """'Matthias Geyer', 'Jen Wang', 'Rio Grande': a small town's name after a capitalised word is a name.
+
+    Not after a place noun ("Kreis Unna") or a capitalised preposition ("In Emden"); hub cities and large
+    cities are exempt.
+    """
+    if span.start == 0 or len(span) != 1 or span.id_ in data.hub_of_city:
+        return False
+    prev = span.doc[span.start - 1]
+    if not prev.is_title or prev.text in PLACE_NOUNS or prev.lower_ in PLACE_CONTEXT:
+        return False
+    return data.population.get(span.id_, 0) < SMALL_TOWN
+
+
+def _after_adjective(span: Span, data: EntityData) -> bool:
+    """'einer eigenständigen Göttin', 'unserem Norden': a small town's name after an inflected word."""
+    if span.start == 0 or len(span) != 1 or span.id_ in data.hub_of_city:
+        return False
+    prev = span.doc[span.start - 1]
+    inflected = prev.is_lower and prev.text.endswith(INFLECTIONS) and prev.text not in FUNCTION_WORDS
+    return inflected and data.population.get(span.id_, 0) < SMALL_TOWN
 
 
 def _adjective_ok(span: Span) -> bool:
@@ -87,9 +123,17 @@ def _has_place_context(span: Span, cities: set[int]) -> bool:
     return nxt is not None and nxt.text in LIST_JOINERS and span.end + 1 < len(doc) and span.end + 1 in cities
 
 
-def cities_and_sectors(rest: list[Span]) -> tuple[list[Span], list[Span]]:
+def cities_and_sectors(rest: list[Span], data: EntityData) -> tuple[list[Span], list[Span]]:
     """Accepted CITY spans (label CITY, id = canonical) and SECTOR spans, in text order."""
-    plain = [s for s in rest if s.label_ == "CITY" and not _after_article(s)]
+    surnames = {s.text for s in rest if s.label_ == "CITY" and _after_a_name(s, data)}
+    plain = [
+        s
+        for s in rest
+        if s.label_ == "CITY"
+        and s.text not in surnames  # "Matthias Geyer … sagt Geyer": the name throughout the text
+        and not _after_article(s)
+        and not _after_adjective(s, data)
+    ]
     # Token positions of the accepted cities' first and last tokens, for "Bielefeld und Hamm".
     city_tokens = {s.start for s in plain} | {s.end - 1 for s in plain}
     cities = list(plain)
