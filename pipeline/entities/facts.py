@@ -22,7 +22,9 @@ from pipeline.entities.hubs import (
 )
 from pipeline.entities.sents import sentence_index, sentence_texts, sentences, sentences_matching
 
-FOCUS_SENTENCE_CUES = ("schwerpunkt", "fokus", "focus", "konzentriert", "widmet", "spezialisiert")
+# Words by which a sentence without a hub name states the focus of the one hub a text is about
+# ("Schwerpunkte sind Energie und Smart City.", "Der Twin Hub soll die Bereiche Energie … voranbringen.").
+FOCUS_SENTENCE_CUES = ("schwerpunkt", "fokus", "focus", "konzentriert", "widmet", "spezialisiert", "bereich")
 
 
 def _scope_sectors(doc: Doc, start: int, end: int, sectors: list[Span]) -> list[str] | None:

@@ -22,6 +22,7 @@ from spacy.util import compile_infix_regex, compile_suffix_regex
 from pipeline.entities.data import EntityData, load
 
 SPANS_KEY = "ruler"
+MAX_CHARS = 5_000_000  # spaCy refuses texts over 1,000,000 characters by default; pages may be up to 5 MB
 TEXT_KEY = "hubwatch_text"  # the input string, so components need not rebuild Doc.text (it joins every token)
 HYPHEN_BEFORE_CAPITAL = r"(?<=[\w.])-(?=[A-ZÄÖÜ])"  # "Frankfurt-Darmstadt", not "Start-ups"
 POSSESSIVE = r"(?<=[A-Za-zÄÖÜäöüß])['’]s"  # "Dresden's Smart Systems Hub"
@@ -121,6 +122,7 @@ def get_nlp() -> Language:
     """The shared pipeline, built on first use (a few hundred ms: ~11,000 gazetteer patterns)."""
     data = load()
     nlp = spacy.blank("de")
+    nlp.max_length = MAX_CHARS
     _customise_tokenizer(nlp)
     orth = nlp.add_pipe(
         "span_ruler",
