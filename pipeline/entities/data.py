@@ -27,6 +27,7 @@ class HubName:
     text: str
     hubs: tuple[str, ...]  # several when the name is shared ("Digital Hub Logistics": Dortmund, Hamburg)
     sectors: tuple[str, ...] = ()
+    generic: bool = False  # a name others use too ("Mobility Hub" at a station): a HUB only in context
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,7 @@ def _load_hubs(data: EntityData) -> None:
     config = _yaml("hubs.yaml")
     for entry in config["hubs"]:
         names = tuple(
-            HubName(n["name"], (entry["canonical"],), _as_tuple(n.get("sector")))
+            HubName(n["name"], (entry["canonical"],), _as_tuple(n.get("sector")), bool(n.get("generic")))
             for n in entry.get("names", [])
         )
         hub = Hub(

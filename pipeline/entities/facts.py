@@ -8,6 +8,8 @@ hub's sectors.
 
 from __future__ import annotations
 
+import re
+
 from spacy.tokens import Doc, Span
 
 from pipeline.entities import Fact
@@ -20,11 +22,26 @@ from pipeline.entities.hubs import (
     initiative_sentences,
     says_initiative,
 )
-from pipeline.entities.sents import sentence_index, sentence_texts, sentences, sentences_matching
+from pipeline.entities.sents import (
+    lowered_text,
+    sentence_index,
+    sentence_texts,
+    sentences,
+    sentences_matching,
+)
 
 # Words by which a sentence without a hub name states the focus of the one hub a text is about
 # ("Schwerpunkte sind Energie und Smart City.", "Der Twin Hub soll die Bereiche Energie … voranbringen.").
-FOCUS_SENTENCE_CUES = ("schwerpunkt", "fokus", "focus", "konzentriert", "widmet", "spezialisiert", "bereich")
+FOCUS_SENTENCE_CUES = (
+    "schwerpunkt",
+    "fokus",
+    "focus",
+    "konzentriert",
+    "widmet",
+    "spezialisiert",
+    "bereich",
+    "mittelpunkt",
+)
 
 
 def _scope_sectors(doc: Doc, start: int, end: int, sectors: list[Span]) -> list[str] | None:
@@ -53,6 +70,23 @@ def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fac
         for ref, own in reversed(list(zip(in_sent, found, strict=True))):
             inherited = inherited if own is None else own
             facts += [Fact(ref.hub, "sector", s, evidence) for s in [*ref.sectors, *inherited]]
+    return facts
+
+
+HUB_FOR = re.compile(r"\bhubs? (?:für|for) ")
+
+
+def _hub_for_sector(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fact]:
+    """'Als Digital Hub für Künstliche Intelligenz hat Karlsruhe …': the sector before the hub's name."""
+    facts = []
+    ends = {m.end(): m for m in HUB_FOR.finditer(lowered_text(doc))}
+    for s in sectors:
+        if s.start_char not in ends:
+            continue
+        k = sentence_index(doc, s.start)
+        hubs = {r.hub for r in refs if sentence_index(doc, r.start) == k}
+        if len(hubs) == 1:
+            facts.append(Fact(hubs.pop(), "sector", s.id_, sentence_texts(doc)[k]))
     return facts
 
 
@@ -91,7 +125,7 @@ def facts_of(
 ) -> list[Fact]:
     """All facts, one per (hub, kind, value), with the first sentence that states it as evidence."""
     every = _city_facts(doc, refs, cities, data) + _sector_facts(doc, refs, sectors)
-    every += _single_hub_focus(doc, refs, sectors)
+    every += _single_hub_focus(doc, refs, sectors) + _hub_for_sector(doc, refs, sectors)
     unique: dict[tuple[str, str, str], Fact] = {}
     for fact in every:
         unique.setdefault((fact.hub, fact.kind, fact.value), fact)

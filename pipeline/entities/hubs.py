@@ -47,6 +47,10 @@ FOCUS_CUES = frozenset(
         "focuses",
         "focused",
         "konzentriert",
+        "konzentrieren",
+        "fokussiert",
+        "spezialisieren",
+        "widmen",
         "widmet",
         "spezialisiert",
         "rund",
@@ -124,7 +128,7 @@ def _name_refs(names: list[Span], cities: list[Span], context: bool, data: Entit
     """Hub names always count; an operator ('SpinLab') only in a document about the initiative."""
     refs = []
     for span in names:
-        if span.label_ == "OPERATOR" and not context:
+        if span.label_ in ("OPERATOR", "HUBNAME_GENERIC") and not context:
             continue
         if sentence_index(span.doc, span.start) in sentences_matching(span.doc, OTHER_PROGRAMME):
             continue

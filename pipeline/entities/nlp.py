@@ -5,7 +5,7 @@ model can be installed from PyPI; a statistical model is an optional extra (see 
 
 Span labels written to ``doc.spans["ruler"]`` (the ``resolve`` module decides what they mean):
 CITY, CITY_AMB (a municipality name that is also a word), CITY_ADJ ("Leipziger"), SECTOR, HUBNAME,
-OPERATOR, ORG and BLOCK (names in which a city or sector is not one).
+HUBNAME_GENERIC ("Mobility Hub"), OPERATOR, ORG and BLOCK (names in which a city or sector is not one).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ SPANS_KEY = "ruler"
 MAX_CHARS = 5_000_000  # spaCy refuses texts over 1,000,000 characters by default; pages may be up to 5 MB
 TEXT_KEY = "hubwatch_text"  # the input string, so components need not rebuild Doc.text (it joins every token)
 HYPHEN_BEFORE_CAPITAL = r"(?<=[\w.])-(?=[A-ZÄÖÜ])"  # "Frankfurt-Darmstadt", not "Start-ups"
+HYPHEN_BASED = r"(?<=[A-Za-z])-(?=(?:based|born|headquartered)\b)"  # "Cologne-based"
 POSSESSIVE = r"(?<=[A-Za-zÄÖÜäöüß])['’]s"  # "Dresden's Smart Systems Hub"
 NEWLINES = re.compile(r"\n\s*")
 SINGLE_NEWLINE = re.compile(r"(?<![\n:])\n(?!\n)")
@@ -39,7 +40,8 @@ def _orth_patterns(nlp: Language, data: EntityData) -> list[dict[str, Any]]:
     """Case-sensitive patterns: places, hub names, organisations and acronyms."""
     plain = {f: c for f, c in data.city_forms.items() if f not in data.ambiguous}
     ambiguous = {f: c for f, c in data.city_forms.items() if f in data.ambiguous}
-    names = {n.text: f"{','.join(n.hubs)}|{'|'.join(n.sectors)}" for n in data.hub_names}
+    names = {n.text: f"{','.join(n.hubs)}|{'|'.join(n.sectors)}" for n in data.hub_names if not n.generic}
+    generic = {n.text: f"{','.join(n.hubs)}|{'|'.join(n.sectors)}" for n in data.hub_names if n.generic}
     operators = {op: hub.canonical for hub in data.hubs.values() for op in hub.operators}
     blocks = {b: b for b in [*data.sector_blockers, *data.not_cities]}
     return [
@@ -47,6 +49,7 @@ def _orth_patterns(nlp: Language, data: EntityData) -> list[dict[str, Any]]:
         *_patterns(nlp, "CITY_AMB", ambiguous),
         *_patterns(nlp, "CITY_ADJ", data.adjectives),
         *_patterns(nlp, "HUBNAME", names),
+        *_patterns(nlp, "HUBNAME_GENERIC", generic),
         *_patterns(nlp, "OPERATOR", operators),
         *_patterns(nlp, "ORG", {o: o for o in data.organisations}),
         *_patterns(nlp, "BLOCK", blocks),
@@ -65,7 +68,7 @@ def _lower_patterns(nlp: Language, data: EntityData) -> list[dict[str, Any]]:
 def _customise_tokenizer(nlp: Language) -> None:
     """Split a hyphen before a capital so 'Frankfurt-Darmstadt' gives two cities; keep 'Start-ups'."""
     tokenizer: Any = nlp.tokenizer
-    infixes = [*(nlp.Defaults.infixes or ()), HYPHEN_BEFORE_CAPITAL]
+    infixes = [*(nlp.Defaults.infixes or ()), HYPHEN_BEFORE_CAPITAL, HYPHEN_BASED]
     tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     suffixes = [*(nlp.Defaults.suffixes or ()), POSSESSIVE]
     tokenizer.suffix_search = compile_suffix_regex(suffixes).search

@@ -14,7 +14,7 @@ from spacy.util import filter_spans
 from pipeline.entities.data import EntityData
 
 SPANS_KEY = "ruler"
-NAME_LABELS = frozenset({"HUBNAME", "OPERATOR"})
+NAME_LABELS = frozenset({"HUBNAME", "HUBNAME_GENERIC", "OPERATOR"})
 # Words before an ambiguous name that make it a place: "in Essen", "Stadt Wetter", "Digital Hub Essen".
 PLACE_CONTEXT = frozenset(
     {

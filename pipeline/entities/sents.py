@@ -55,6 +55,11 @@ def sentence_of(doc: Doc, token_i: int) -> Span:
     return sentences(doc)[sentence_index(doc, token_i)]
 
 
+def lowered_text(doc: Doc) -> str:
+    """The whole text in lower case (same offsets), for the lower-case cue patterns."""
+    return _index(doc).lower
+
+
 def sentence_texts(doc: Doc) -> list[str]:
     """The stripped text of each sentence, in order."""
     return _index(doc).texts
