@@ -31,40 +31,11 @@ DIGITAL_HUB = re.compile(r"digital[-\s]hubs?\b")
 HUB_CUE = re.compile(r"hub|standort|location|ausgewählt|selected")
 HUB_WORDS = frozenset({"Hub", "hub", "Hubs", "hubs"})
 FOCUS_CUES = frozenset(
-    {
-        ":",
-        "(",
-        "für",
-        "for",
-        "mit",
-        "with",
-        "on",
-        "schwerpunkt",
-        "schwerpunkten",
-        "schwerpunkte",
-        "fokus",
-        "focus",
-        "focuses",
-        "focused",
-        "konzentriert",
-        "konzentrieren",
-        "fokussiert",
-        "spezialisieren",
-        "widmen",
-        "widmet",
-        "spezialisiert",
-        "rund",
-        "themen",
-        "thema",
-        "bereich",
-        "bereichen",
-        "bereiche",
-        "kompetenzen",
-        "sector",
-        "sectors",
-        "branche",
-        "schwerpunkts",
-    }
+    {":", "(", "für", "for", "mit", "with", "on", "schwerpunkt", "schwerpunkten"}
+    | {"schwerpunkte", "fokus", "focus", "focuses", "focused", "konzentriert", "konzentrieren"}
+    | {"fokussiert", "spezialisieren", "widmen", "widmet", "spezialisiert", "rund", "themen"}
+    | {"thema", "bereich", "bereichen", "bereiche", "kompetenzen", "sector", "sectors", "branche"}
+    | {"schwerpunkts"}
 )
 JOINERS = frozenset({",", "und", "sowie", "and", "/", "-", "&", "oder"})
 CONNECTOR_WINDOW = 3  # tokens between a hub city and its sector in "Köln für Insurtech", "Munich on mobility"

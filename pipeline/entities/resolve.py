@@ -17,35 +17,10 @@ SPANS_KEY = "ruler"
 NAME_LABELS = frozenset({"HUBNAME", "HUBNAME_GENERIC", "OPERATOR"})
 # Words before an ambiguous name that make it a place: "in Essen", "Stadt Wetter", "Digital Hub Essen".
 PLACE_CONTEXT = frozenset(
-    {
-        "in",
-        "aus",
-        "nach",
-        "bei",
-        "von",
-        "zwischen",
-        "Stadt",
-        "Städte",
-        "Region",
-        "Raum",
-        "Großraum",
-        "Gemeinde",
-        "Landkreis",
-        "Kreis",
-        "Standort",
-        "Standorte",
-        "Oberbürgermeister",
-        "Oberbürgermeisterin",
-        "Bürgermeister",
-        "Bürgermeisterin",
-        "Hub",
-        "hub",
-        "Hubs",
-        "Innenstadt",
-        "Umland",
-        "near",
-        "from",
-    }
+    {"in", "aus", "nach", "bei", "von", "zwischen", "Stadt", "Städte", "Region", "Raum"}
+    | {"Großraum", "Gemeinde", "Landkreis", "Kreis", "Standort", "Standorte", "Oberbürgermeister"}
+    | {"Oberbürgermeisterin", "Bürgermeister", "Bürgermeisterin", "Hub", "hub", "Hubs"}
+    | {"Innenstadt", "Umland", "near", "from"}
 )
 # Capitalised words that may stand before a town's name: "Stadt Emden", "Kreis Unna", "Digital Hub Jena".
 PLACE_NOUNS = frozenset(
@@ -114,7 +89,7 @@ def _has_place_context(span: Span, cities: set[int]) -> bool:
     doc = span.doc
     prev = doc[span.start - 1] if span.start > 0 else None
     nxt = doc[span.end] if span.end < len(doc) else None
-    if prev is not None and prev.text in PLACE_CONTEXT:
+    if prev is not None and (prev.text in PLACE_CONTEXT or prev.lower_ in PLACE_CONTEXT):  # "In Essen"
         return True
     if nxt is not None and nxt.text == "(":
         return True
