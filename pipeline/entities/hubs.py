@@ -28,7 +28,8 @@ OTHER_PROGRAMME = re.compile(
     r"|(?:eigenen|internen) digital hub"
 )
 DIGITAL_HUB = re.compile(r"digital[-\s]hubs?\b")
-HUB_CUE = re.compile(r"hub|standort|location|ausgewählt|selected")
+# A sentence about hubs or sites; the initiative's or agency's name alone places no hub ("… lud nach Berlin").
+HUB_CUE = re.compile(r"hub(?![- ]?(?:agency|agentur|initiative))|standort|location|ausgewählt|selected")
 HUB_WORDS = frozenset({"Hub", "hub", "Hubs", "hubs"})
 FOCUS_CUES = frozenset(
     {":", "(", "für", "for", "mit", "with", "on", "schwerpunkt", "schwerpunkten"}
@@ -37,6 +38,7 @@ FOCUS_CUES = frozenset(
     | {"thema", "bereich", "bereichen", "bereiche", "kompetenzen", "sector", "sectors", "branche"}
     | {"schwerpunkts"}
 )
+LOCATIVE = frozenset({"in", "im", "nach", "aus", "bei", "von", "zu", "zur", "to", "at", "from", "nahe"})
 JOINERS = frozenset({",", "und", "sowie", "and", "/", "-", "&", "oder"})
 CONNECTOR_WINDOW = 3  # tokens between a hub city and its sector in "Köln für Insurtech", "Munich on mobility"
 
@@ -145,16 +147,23 @@ def _city_refs(cities: list[Span], sectors: list[Span], context: bool, data: Ent
         named_start = _after_hub_word(city)
         if named_start is not None and city.doc[named_start].lower_ in {"digital", "de"}:
             refs.append(HubRef(named_start, city.end, hub or city.text, (city.id_,)))
-        elif (
-            hub
-            and context
-            and (
-                sentence_index(city.doc, city.start) in _hub_sentences(city.doc)
-                or _focus_follows(city, sectors)
-            )
-        ):
+        elif hub and context and (_in_hub_sentence(city) or _focus_follows(city, sectors)):
             refs.append(HubRef(city.start, city.end, hub, (city.id_,)))
     return refs
+
+
+def _in_hub_sentence(city: Span) -> bool:
+    """A hub city in a sentence about hubs or sites, or the subject of one naming the initiative.
+
+    "Darmstadt joined the Digital Hub Initiative" places a hub; "stellte in Berlin die Digital Hub Initiative
+    vor" and "lud nach Berlin ein" name only where something happened.
+    """
+    doc, k = city.doc, sentence_index(city.doc, city.start)
+    if k in _hub_sentences(doc):
+        return True
+    if k not in initiative_sentences(doc) or k in sentences_matching(doc, OTHER_PROGRAMME):
+        return False
+    return city.start == 0 or doc[city.start - 1].lower_ not in LOCATIVE
 
 
 def _merge_twins(refs: list[HubRef], doc: Doc) -> list[HubRef]:
