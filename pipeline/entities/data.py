@@ -18,6 +18,9 @@ import yaml
 
 PACKAGE = "pipeline.entities"
 AUTO_AMBIGUOUS_MAX_POPULATION = 50_000  # auto-flagged word-like names above this size are read as the city
+GENITIVE_MIN_POPULATION = (
+    20_000  # "Dresdens Oberbürgermeister", "Leipzigs Gründerszene": towns the press writes so
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,22 @@ def _load_gazetteer(data: EntityData, not_cities: set[str]) -> None:
                 data.ambiguous.add(row["form"])
 
 
+def _add_genitives(data: EntityData) -> None:
+    """'Dresdens', 'Kölns': the genitive of a one-word town name, ambiguous when the name is."""
+    for form, canonical in list(data.city_forms.items()):
+        genitive = f"{form}s"
+        if (
+            " " in form
+            or form[-1] in "sßxz"
+            or genitive in data.city_forms
+            or data.population.get(canonical, 0) < GENITIVE_MIN_POPULATION
+        ):
+            continue
+        data.city_forms[genitive] = canonical
+        if form in data.ambiguous:
+            data.ambiguous.add(genitive)
+
+
 @cache
 def load() -> EntityData:
     """Read all entity data files once."""
@@ -123,6 +142,7 @@ def load() -> EntityData:
     data.not_cities = set(cities["not_cities"])
     _load_gazetteer(data, data.not_cities)
     data.city_forms.update(cities["aliases"])
+    _add_genitives(data)
     data.ambiguous.update(cities["ambiguous"])
     data.adjectives = dict(cities["adjectives"])
     data.organisations = list(cities["organisations"])

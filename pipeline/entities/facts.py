@@ -73,6 +73,25 @@ def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fac
     return facts
 
 
+SITE_HEADS = ("hub", "standort", "netzwerk", "cluster", "zentrum")
+
+
+def _site_compound_facts(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fact]:
+    """'der Fintech-Standort Frankfurt', 'die Logistik-Hubs … in Hamburg und Dortmund'.
+
+    The compound's sector goes to the hubs named after it in the sentence, up to the next such compound.
+    """
+    sites = [s for s in sectors if s.text.lower().rstrip("es").endswith(SITE_HEADS)]
+    facts = []
+    for i, site in enumerate(sites):
+        k = sentence_index(doc, site.start)
+        stop = sites[i + 1].start if i + 1 < len(sites) else len(doc)
+        for ref in refs:
+            if site.end <= ref.start < stop and sentence_index(doc, ref.start) == k:
+                facts.append(Fact(ref.hub, "sector", site.id_, sentence_texts(doc)[k]))
+    return facts
+
+
 HUB_FOR = re.compile(r"\bhubs? (?:für|for) ")
 
 
@@ -126,6 +145,7 @@ def facts_of(
     """All facts, one per (hub, kind, value), with the first sentence that states it as evidence."""
     every = _city_facts(doc, refs, cities, data) + _sector_facts(doc, refs, sectors)
     every += _single_hub_focus(doc, refs, sectors) + _hub_for_sector(doc, refs, sectors)
+    every += _site_compound_facts(doc, refs, sectors)
     unique: dict[tuple[str, str, str], Fact] = {}
     for fact in every:
         unique.setdefault((fact.hub, fact.kind, fact.value), fact)

@@ -32,7 +32,7 @@ DIGITAL_HUB = re.compile(r"digital[-\s]hubs?\b")
 HUB_CUE = re.compile(r"hub(?![- ]?(?:agency|agentur|initiative))|standort|location|ausgewählt|selected")
 HUB_WORDS = frozenset({"Hub", "hub", "Hubs", "hubs"})
 FOCUS_CUES = frozenset(
-    {":", "(", "für", "for", "mit", "with", "on", "schwerpunkt", "schwerpunkten"}
+    {":", "(", "–", "—", "-", "für", "for", "mit", "with", "on", "schwerpunkt", "schwerpunkten"}
     | {"schwerpunkte", "fokus", "focus", "focuses", "focused", "konzentriert", "konzentrieren"}
     | {"fokussiert", "spezialisieren", "widmen", "widmet", "spezialisiert", "rund", "themen"}
     | {"thema", "bereich", "bereichen", "bereiche", "kompetenzen", "sector", "sectors", "branche"}

@@ -27,6 +27,8 @@ TEXT_KEY = "hubwatch_text"  # the input string, so components need not rebuild D
 HYPHEN_BEFORE_CAPITAL = r"(?<=[\w.])-(?=[A-ZÄÖÜ])"  # "Frankfurt-Darmstadt", not "Start-ups"
 HYPHEN_BASED = r"(?<=[A-Za-z])-(?=(?:based|born|headquartered)\b)"  # "Cologne-based"
 POSSESSIVE = r"(?<=[A-Za-zÄÖÜäöüß])['’]s"  # "Dresden's Smart Systems Hub"
+STOP_AFTER_ACRONYM = r"(?<=[a-zäöü][A-ZÄÖÜ])\."  # "im Bereich IoT." (spaCy keeps "IoT." whole)
+STOP_AFTER_VERSION = r"(?<=[0-9]\.[0-9])\."  # "Industrie 4.0."
 NEWLINES = re.compile(r"\n\s*")
 SINGLE_NEWLINE = re.compile(r"(?<![\n:])\n(?!\n)")
 LIST_LINE = re.compile(r"^\s*(?:[•*–-]\s*|[A-ZÄÖÜ][\w/.-]*(?: [A-ZÄÖÜ][\w/.-]*)?\s*:)")
@@ -70,7 +72,7 @@ def _customise_tokenizer(nlp: Language) -> None:
     tokenizer: Any = nlp.tokenizer
     infixes = [*(nlp.Defaults.infixes or ()), HYPHEN_BEFORE_CAPITAL, HYPHEN_BASED]
     tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    suffixes = [*(nlp.Defaults.suffixes or ()), POSSESSIVE]
+    suffixes = [*(nlp.Defaults.suffixes or ()), POSSESSIVE, STOP_AFTER_ACRONYM, STOP_AFTER_VERSION]
     tokenizer.suffix_search = compile_suffix_regex(suffixes).search
 
 
