@@ -50,6 +50,9 @@ def _scope_sectors(doc: Doc, start: int, end: int, sectors: list[Span]) -> list[
     if all(t.text in JOINERS or t.is_space for t in tokens):
         return None
     cue = next((t.i for t in tokens if t.lower_ in FOCUS_CUES), None)
+    if VERB_FINAL_FOCUS.search(tokens.text.lower()):  # "soll sich auf … konzentrieren": the cue is "auf"
+        auf = next((t.i for t in tokens if t.lower_ == "auf"), None)
+        cue = auf if cue is None or auf is None else min(cue, auf)
     if cue is None:
         return []
     return [s.id_ for s in sectors if cue < s.start and s.end <= end]
@@ -73,6 +76,8 @@ def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fac
     return facts
 
 
+# German puts the focus verb last: "soll sich auf Raumfahrt und Logistik konzentrieren".
+VERB_FINAL_FOCUS = re.compile(r"\bauf\b.*\b(?:konzentrier|spezialisier|fokussier|ausgerichtet|setz)")
 SITE_HEADS = ("hub", "standort", "netzwerk", "cluster", "zentrum")
 
 
