@@ -8,7 +8,7 @@ counts only before a noun.
 
 from __future__ import annotations
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from pipeline.entities.data import EntityData
@@ -34,6 +34,7 @@ FUNCTION_WORDS = frozenset(
     | {"innerhalb", "außerhalb", "oberhalb", "unterhalb", "sowie", "sieben", "elf", "zwölf", "über", "ohne"}
     | {"the", "are", "were", "where", "here", "there", "like", "whose", "true", "eine"}
 )
+DETERMINER_STEMS = ("unser", "ihr", "sein", "mein", "dein", "euer", "dies", "jen", "jed", "welch", "kein")
 SMALL_TOWN = 100_000  # below this, a name right after another name is more often a surname ("Matthias Geyer")
 # A place name takes no article in German: "die Winzer", "das Essen" are nouns, not the towns.
 ARTICLES = frozenset(
@@ -70,12 +71,25 @@ def _after_a_name(span: Span, data: EntityData) -> bool:
 
 
 def _after_adjective(span: Span, data: EntityData) -> bool:
-    """'einer eigenständigen Göttin', 'unserem Norden': a small town's name after an inflected word."""
+    """'einer eigenständigen Göttin', 'unserem Norden': a small town's name in a noun phrase is a noun.
+
+    The word before is a determiner, or an inflected word after one; a verb ("waren Arnsberg und Meschede")
+    is not.
+    """
     if span.start == 0 or len(span) != 1 or span.id_ in data.hub_of_city:
         return False
-    prev = span.doc[span.start - 1]
+    doc = span.doc
+    prev = doc[span.start - 1]
+    if _determiner(prev):
+        return data.population.get(span.id_, 0) < SMALL_TOWN
     inflected = prev.is_lower and prev.text.endswith(INFLECTIONS) and prev.text not in FUNCTION_WORDS
-    return inflected and data.population.get(span.id_, 0) < SMALL_TOWN
+    before = doc[span.start - 2] if span.start >= 2 else None
+    noun_phrase = before is not None and (before.lower_ in ARTICLES or _determiner(before))
+    return inflected and noun_phrase and data.population.get(span.id_, 0) < SMALL_TOWN
+
+
+def _determiner(token: Token) -> bool:
+    return token.is_lower and token.lower_.startswith(DETERMINER_STEMS)
 
 
 def _adjective_ok(span: Span) -> bool:
