@@ -1,4 +1,4 @@
-"""Hub references, hub → city/sector facts and relevance, following INTERFACE.md "What counts as a mention".
+"""HUB references and whether a document is about the initiative (INTERFACE.md "What counts as a mention").
 
 A location is a HUB only where the text ties it to the initiative: a name that says hub ("Smart Systems Hub",
 "de:hub Karlsruhe"), a hub city in a sentence about hubs or sites, or a hub city with a focus sector
@@ -93,12 +93,13 @@ def _hub_city_with_its_sector(city: Span, sectors: list[Span], data: EntityData)
 
 
 def _hub_sentences(doc: Doc) -> set[int]:
-    """Sentences that talk about hubs or sites, not about another programme's hubs (cached on the Doc)."""
+    """Sentences that talk about hubs or sites, not about another programme's hubs."""
     return sentences_matching(doc, HUB_CUE) - sentences_matching(doc, OTHER_PROGRAMME)
 
 
 def _name_refs(names: list[Span], cities: list[Span], context: bool, data: EntityData) -> list[HubRef]:
-    """Hub names always count; an operator ('SpinLab') only in a document about the initiative."""
+    """Hub names count anywhere; an operator ('SpinLab') or a generic name ('Mobility Hub') only in a
+    document about the initiative; none in a sentence about another programme."""
     refs = []
     for span in names:
         if span.label_ in ("OPERATOR", "HUBNAME_GENERIC") and not context:
@@ -139,6 +140,8 @@ def _focus_follows(city: Span, sectors: list[Span]) -> bool:
 
 
 def _city_refs(cities: list[Span], sectors: list[Span], context: bool, data: EntityData) -> list[HubRef]:
+    """'Digital Hub Jena' anywhere (an unlisted hub keeps its location as canonical); a hub city where the
+    document is about the initiative and the sentence about hubs, or where a focus sector follows."""
     refs = []
     for city in cities:
         if city.label_ == "CITY_ADJ":
