@@ -18,9 +18,8 @@ import yaml
 
 PACKAGE = "pipeline.entities"
 AUTO_AMBIGUOUS_MAX_POPULATION = 50_000  # auto-flagged word-like names above this size are read as the city
-GENITIVE_MIN_POPULATION = (
-    20_000  # "Dresdens Oberbürgermeister", "Leipzigs Gründerszene": towns the press writes so
-)
+# Towns the press writes in the genitive: "Dresdens Oberbürgermeister", "Leipzigs Gründerszene".
+GENITIVE_MIN_POPULATION = 20_000
 
 
 @dataclass(frozen=True, slots=True)

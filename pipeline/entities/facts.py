@@ -1,8 +1,9 @@
 """What a text states of a hub: its city and its focus sectors, and whether the text is about the initiative.
 
-Sector facts come from the forms the press uses: "X für Y", "X: Y, Z", "X (Y und Z)",
-"X mit dem Schwerpunkt Y", a sector in the hub's name, and "Schwerpunkte sind Y und Z" in a text about a
-single hub. In a list ("Dortmund und Hamburg für Logistik") a hub with nothing of its own shares the next
+Sector facts come from the forms the press uses: "X für Y", "X: Y, Z", "X (Y und Z)", "• X – Y",
+"X mit dem Schwerpunkt Y", "X soll sich auf Y konzentrieren", "der Y-Standort X",
+"als Digital Hub für Y hat X", a sector in the hub's name, and "Schwerpunkte sind Y und Z" in a text about
+a single hub. In a list ("Dortmund und Hamburg für Logistik") a hub with nothing of its own shares the next
 hub's sectors.
 """
 
