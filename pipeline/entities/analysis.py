@@ -10,7 +10,6 @@ from pipeline.entities.facts import facts_of, is_relevant
 from pipeline.entities.hubs import HubRef, find_hubs, initiative_context
 from pipeline.entities.model import statistical_mentions
 from pipeline.entities.nlp import flatten_lines, parse
-from pipeline.entities.resolve import cities_and_sectors, split_layers
 from pipeline.entities.sents import sentence_text
 
 
@@ -19,8 +18,8 @@ class _Parsed:
 
     def __init__(self, doc: Doc, source: str) -> None:
         self.doc, self.source = doc, source
-        self.names, rest = split_layers(doc)
-        self.cities, self.sectors = cities_and_sectors(rest, load())
+        self.names = list(doc.spans["hub_names"])
+        self.cities, self.sectors = list(doc.spans["cities"]), list(doc.spans["sectors"])
         self.refs: list[HubRef] = []
 
     def mentions(self, *, in_title: bool) -> list[Mention]:

@@ -152,8 +152,10 @@ def get_nlp() -> Language:
     nlp.add_pipe("hubwatch_line_breaks")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("hubwatch_compounds")
+    nlp.add_pipe("hubwatch_resolve")
     return nlp
 
 
-# Registers the "hubwatch_compounds" factory used above.
+# Register the "hubwatch_compounds" and "hubwatch_resolve" components used above.
 from pipeline.entities import compounds as _compounds  # noqa: E402, F401
+from pipeline.entities import resolve as _resolve  # noqa: E402, F401

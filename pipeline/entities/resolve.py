@@ -8,10 +8,11 @@ counts only before a noun.
 
 from __future__ import annotations
 
+from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
-from pipeline.entities.data import EntityData
+from pipeline.entities.data import EntityData, load
 
 SPANS_KEY = "ruler"
 NAME_LABELS = frozenset({"HUBNAME", "HUBNAME_GENERIC", "OPERATOR"})
@@ -41,6 +42,15 @@ ARTICLES = frozenset(
     {"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines", "the", "a"}
 )
 LIST_JOINERS = frozenset({"und", "sowie", "oder", ",", "/", "-", "and", "or"})
+
+
+@Language.component("hubwatch_resolve")
+def resolve(doc: Doc) -> Doc:
+    """Pipeline component: accepted spans in doc.spans["hub_names"], ["cities"] and ["sectors"]."""
+    names, rest = split_layers(doc)
+    cities, sectors = cities_and_sectors(rest, load())
+    doc.spans["hub_names"], doc.spans["cities"], doc.spans["sectors"] = names, cities, sectors
+    return doc
 
 
 def split_layers(doc: Doc) -> tuple[list[Span], list[Span]]:
