@@ -9,6 +9,8 @@ import pytest
 
 from scripts.eval_entities import evaluate, load_documents
 
+pytestmark = pytest.mark.slow  # a quality gate (pyproject's marker)
+
 FLOORS = json.loads((Path(__file__).parent / "entities_floors.json").read_text(encoding="utf-8"))
 EPSILON = 0.005  # rounding noise, not a tolerance for regressions
 

@@ -15,6 +15,8 @@ import pytest
 
 from pipeline.entities import analyze
 
+pytestmark = pytest.mark.slow  # a quality gate (pyproject's marker): ~3,200 analyze calls
+
 POPULATION = 10_000
 RECOGNISED_FLOOR = (
     0.93  # measured 0.939 (1,618 towns): recognised as a CITY when written as the press writes it
