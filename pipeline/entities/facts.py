@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from pipeline.entities import Fact
 from pipeline.entities.data import EntityData
@@ -45,12 +45,23 @@ FOCUS_SENTENCE_CUES = (
 )
 
 
+def _cue_holds(token: Token, sector_starts: set[int]) -> bool:
+    """A preposition is a focus cue only right before a sector ("für Insurtech", "on mobility"), not in
+    "looking for startups working on insurance, AI …"; the colon of "de:hub" is none; other cues are."""
+    if token.lower_ == ":":
+        return token.i + 1 >= len(token.doc) or not token.doc[token.i + 1].lower_.startswith("hub")
+    return token.lower_ not in WEAK_CUES or any(
+        token.i < s <= token.i + WEAK_CUE_REACH for s in sector_starts
+    )
+
+
 def _scope_sectors(doc: Doc, start: int, end: int, sectors: list[Span]) -> list[str] | None:
     """Sectors after a focus cue in tokens [start, end); None when the scope holds only a list joiner."""
     tokens = doc[start:end]
     if all(t.text in JOINERS or t.is_space for t in tokens):
         return None
-    cue = next((t.i for t in tokens if t.lower_ in FOCUS_CUES), None)
+    starts = {s.start for s in sectors}
+    cue = next((t.i for t in tokens if t.lower_ in FOCUS_CUES and _cue_holds(t, starts)), None)
     if VERB_FINAL_FOCUS.search(tokens.text.lower()):  # "soll sich auf … konzentrieren": the cue is "auf"
         auf = next((t.i for t in tokens if t.lower_ == "auf"), None)
         cue = auf if cue is None or auf is None else min(cue, auf)
@@ -77,6 +88,8 @@ def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fac
     return facts
 
 
+WEAK_CUES = frozenset({"für", "for", "on", "mit", "with"})
+WEAK_CUE_REACH = 2  # tokens: "für die Logistik", "on mobility"
 # German puts the focus verb last: "soll sich auf Raumfahrt und Logistik konzentrieren".
 VERB_FINAL_FOCUS = re.compile(r"\bauf\b.*\b(?:konzentrier|spezialisier|fokussier|ausgerichtet|setz)")
 SITE_HEADS = ("hub", "standort", "netzwerk", "cluster", "zentrum")
