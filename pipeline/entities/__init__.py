@@ -1,7 +1,7 @@
-"""Hubs, cities and sectors in German text, linked to canonical names.
+"""Hubs, cities and sectors in German (and English) press text, linked to canonical names.
 
-Public API: ``analyze(text, title="") -> Analysis``. The entities issue replaces this first gazetteer
-version with a spaCy pipeline; the types below stay.
+Public API: ``analyze(text, title="") -> Analysis``. Importing this package is cheap: the rule-based spaCy
+pipeline (``nlp.py``) and its gazetteer load on the first ``analyze`` call.
 """
 
 from __future__ import annotations
@@ -37,13 +37,18 @@ class Fact:
 
 @dataclass(slots=True)
 class Analysis:
+    """What ``analyze`` found in one article: mentions in text and title, hub facts, and relevance."""
+
     mentions: list[Mention] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     relevant: bool = False
 
 
 def analyze(text: str, title: str = "") -> Analysis:
-    """Find hubs, cities and sectors; placeholder until the gazetteer lands."""
-    from pipeline.entities.simple import analyze_simple
+    """Find hubs, cities and sectors, the hub facts the text states, and whether it is about the initiative.
 
-    return analyze_simple(text, title)
+    The spaCy pipeline is built on the first call and reused; see docs/entities.md for the rules.
+    """
+    from pipeline.entities.analysis import run
+
+    return run(text, title)

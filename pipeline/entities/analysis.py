@@ -1,0 +1,56 @@
+"""One article through the pipeline: spans → cities/sectors → hub references → mentions, facts, relevance."""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc
+
+from pipeline.entities import Analysis, Fact, Mention
+from pipeline.entities.data import load
+from pipeline.entities.facts import facts_of, is_relevant
+from pipeline.entities.hubs import HubRef, find_hubs, initiative_context
+from pipeline.entities.model import statistical_mentions
+from pipeline.entities.nlp import flatten_lines, parse
+from pipeline.entities.sents import sentence_text
+
+
+class _Parsed:
+    """A parsed text (title or body) with its accepted spans and, later, its hub references."""
+
+    def __init__(self, doc: Doc, source: str) -> None:
+        self.doc, self.source = doc, source
+        self.names = list(doc.spans["hub_names"])
+        self.cities, self.sectors = list(doc.spans["cities"]), list(doc.spans["sectors"])
+        self.refs: list[HubRef] = []
+
+    def mentions(self, *, in_title: bool) -> list[Mention]:
+        """Mentions with offsets into the source text and its text as written there (line breaks kept)."""
+        where = [("CITY", s.start, s.end, s.id_) for s in self.cities]
+        where += [("SECTOR", s.start, s.end, s.id_) for s in self.sectors]
+        where += [("HUB", r.start, r.end, r.hub) for r in self.refs]
+        out = []
+        for label, first, stop, canonical in where:
+            start, last = self.doc[first].idx, self.doc[stop - 1]
+            end = last.idx + len(last)
+            sentence = sentence_text(self.doc, first)
+            out.append(Mention(label, self.source[start:end], canonical, start, end, sentence, in_title))  # type: ignore[arg-type]
+        return sorted(out, key=lambda m: (m.start, m.label))
+
+
+def run(text: str, title: str = "") -> Analysis:
+    """The implementation behind ``pipeline.entities.analyze``."""
+    data = load()
+    body = _Parsed(parse(flatten_lines(text)), text)
+    head = _Parsed(parse(flatten_lines(title)), title) if title else None
+    parts = [body] if head is None else [head, body]
+    names = [s for p in parts for s in p.names]
+    cities, sectors = [c for p in parts for c in p.cities], [s for p in parts for s in p.sectors]
+    context = initiative_context([title, text], names, cities, sectors, data)
+    facts: dict[tuple[str, str, str], Fact] = {}
+    for part in parts:
+        part.refs = find_hubs(part.doc, part.names, part.cities, part.sectors, context=context, data=data)
+        for fact in facts_of(part.doc, part.refs, part.cities, part.sectors, data):
+            facts.setdefault((fact.hub, fact.kind, fact.value), fact)
+    mentions = (head.mentions(in_title=True) if head else []) + body.mentions(in_title=False)
+    mentions += statistical_mentions(text)
+    relevant = is_relevant(body.doc, body.refs, title, len(head.refs) if head else 0, context)
+    return Analysis(mentions=mentions, facts=list(facts.values()), relevant=relevant)

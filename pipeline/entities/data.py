@@ -1,0 +1,152 @@
+"""Entity data an analyst edits: hubs.yaml, sectors.yaml, cities.yaml and the built municipality gazetteer.
+
+Loaded once per process (``load()`` is cached): the files are package data, so a hub or synonym is added
+without touching code.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+PACKAGE = "pipeline.entities"
+AUTO_AMBIGUOUS_MAX_POPULATION = 50_000  # auto-flagged word-like names above this size are read as the city
+# Towns the press writes in the genitive: "Dresdens Oberbürgermeister", "Leipzigs Gründerszene".
+GENITIVE_MIN_POPULATION = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class HubName:
+    """A name that says hub ("Smart Systems Hub") with the sectors it carries."""
+
+    text: str
+    hubs: tuple[str, ...]  # several when the name is shared ("Digital Hub Logistics": Dortmund, Hamburg)
+    sectors: tuple[str, ...] = ()
+    generic: bool = False  # a name others use too ("Mobility Hub" at a station): a HUB only in context
+
+
+@dataclass(frozen=True, slots=True)
+class Hub:
+    canonical: str
+    cities: tuple[str, ...]
+    sectors: tuple[str, ...]
+    names: tuple[HubName, ...]
+    operators: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class EntityData:
+    """Everything the pipeline matches on, as plain dicts keyed by written form."""
+
+    hubs: dict[str, Hub] = field(default_factory=dict)
+    hub_names: list[HubName] = field(default_factory=list)
+    hub_of_city: dict[str, str] = field(default_factory=dict)
+    city_forms: dict[str, str] = field(default_factory=dict)  # written form → canonical municipality
+    ambiguous: set[str] = field(default_factory=set)  # written forms that need context
+    population: dict[str, int] = field(default_factory=dict)  # canonical → inhabitants
+    adjectives: dict[str, str] = field(default_factory=dict)
+    organisations: list[str] = field(default_factory=list)
+    not_cities: set[str] = field(default_factory=set)
+    sector_forms: dict[str, str] = field(default_factory=dict)  # case-insensitive
+    sector_exact: dict[str, str] = field(default_factory=dict)  # case-sensitive acronyms
+    sector_stems: dict[str, str] = field(default_factory=dict)
+    compound_heads: tuple[str, ...] = ()
+    sector_blockers: list[str] = field(default_factory=list)
+
+
+def _yaml(name: str) -> Any:
+    return yaml.safe_load(resources.files(PACKAGE).joinpath(name).read_text(encoding="utf-8"))
+
+
+def _as_tuple(value: str | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _load_hubs(data: EntityData) -> None:
+    config = _yaml("hubs.yaml")
+    for entry in config["hubs"]:
+        names = tuple(
+            HubName(n["name"], (entry["canonical"],), _as_tuple(n.get("sector")), bool(n.get("generic")))
+            for n in entry.get("names", [])
+        )
+        hub = Hub(
+            entry["canonical"],
+            tuple(entry["cities"]),
+            tuple(entry.get("sectors", [])),
+            names,
+            tuple(entry.get("operators", [])),
+        )
+        data.hubs[hub.canonical] = hub
+        data.hub_names.extend(names)
+        for city in hub.cities:
+            data.hub_of_city[city] = hub.canonical
+    for n in config.get("shared_names", []):
+        data.hub_names.append(HubName(n["name"], tuple(n["hubs"]), _as_tuple(n.get("sector"))))
+
+
+def _load_sectors(data: EntityData) -> None:
+    config = _yaml("sectors.yaml")
+    for canonical, spec in config["sectors"].items():
+        for form in [canonical, *spec.get("forms", [])]:
+            data.sector_forms[form] = canonical
+        data.sector_exact.update(dict.fromkeys(spec.get("exact", []), canonical))
+        data.sector_stems.update(dict.fromkeys(spec.get("stems", []), canonical))
+    data.compound_heads = tuple(config["compound_heads"])
+    data.sector_blockers = list(config["blockers"])
+
+
+def _load_gazetteer(data: EntityData, not_cities: set[str]) -> None:
+    raw = resources.files(PACKAGE).joinpath("municipalities.tsv.gz").read_bytes()
+    with gzip.open(io.BytesIO(raw), "rt", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            if row["form"] in not_cities:
+                continue
+            data.city_forms[row["form"]] = row["canonical"]
+            pop = int(row["population"])
+            data.population[row["canonical"]] = max(pop, data.population.get(row["canonical"], 0))
+            if row["ambiguous"] == "1" and pop < AUTO_AMBIGUOUS_MAX_POPULATION:
+                data.ambiguous.add(row["form"])
+
+
+def _add_genitives(data: EntityData) -> None:
+    """'Dresdens', 'Kölns': the genitive of a one-word town name, ambiguous when the name is."""
+    for form, canonical in list(data.city_forms.items()):
+        genitive = f"{form}s"
+        if (
+            " " in form
+            or form[-1] in "sßxz"
+            or genitive in data.city_forms
+            or data.population.get(canonical, 0) < GENITIVE_MIN_POPULATION
+        ):
+            continue
+        data.city_forms[genitive] = canonical
+        if form in data.ambiguous:
+            data.ambiguous.add(genitive)
+
+
+@cache
+def load() -> EntityData:
+    """Read all entity data files once."""
+    data = EntityData()
+    cities = _yaml("cities.yaml")
+    data.not_cities = set(cities["not_cities"])
+    _load_gazetteer(data, data.not_cities)
+    data.city_forms.update(cities["aliases"])
+    _add_genitives(data)
+    data.ambiguous.update(cities["ambiguous"])
+    data.adjectives = dict(cities["adjectives"])
+    data.organisations = list(cities["organisations"])
+    _load_hubs(data)
+    for hub in data.hubs.values():  # a hub's own city reads as the city wherever it is written
+        data.ambiguous.difference_update(hub.cities)
+    _load_sectors(data)
+    return data

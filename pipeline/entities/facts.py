@@ -1,0 +1,182 @@
+"""What a text states of a hub: its city and its focus sectors, and whether the text is about the initiative.
+
+Sector facts come from the forms the press uses: "X für Y", "X: Y, Z", "X (Y und Z)", "• X – Y",
+"X mit dem Schwerpunkt Y", "X soll sich auf Y konzentrieren", "der Y-Standort X",
+"als Digital Hub für Y hat X", a sector in the hub's name, and "Schwerpunkte sind Y und Z" in a text about
+a single hub. In a list ("Dortmund und Hamburg für Logistik") a hub with nothing of its own shares the next
+hub's sectors.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc, Span, Token
+
+from pipeline.entities import Fact
+from pipeline.entities.data import EntityData
+from pipeline.entities.hubs import (
+    FOCUS_CUES,
+    JOINERS,
+    OTHER_PROGRAMME,
+    HubRef,
+    initiative_sentences,
+    says_initiative,
+)
+from pipeline.entities.sents import (
+    lowered_text,
+    sentence_index,
+    sentence_texts,
+    sentences,
+    sentences_matching,
+)
+
+# Words by which a sentence without a hub name states the focus of the one hub a text is about
+# ("Schwerpunkte sind Energie und Smart City.", "Der Twin Hub soll die Bereiche Energie … voranbringen.").
+FOCUS_SENTENCE_CUES = (
+    "schwerpunkt",
+    "fokus",
+    "focus",
+    "konzentriert",
+    "widmet",
+    "spezialisiert",
+    "bereich",
+    "mittelpunkt",
+)
+
+
+def _cue_holds(token: Token, sector_starts: set[int]) -> bool:
+    """A preposition is a focus cue only right before a sector ("für Insurtech", "on mobility"), not in
+    "looking for startups working on insurance, AI …"; the colon of "de:hub" is none; other cues are."""
+    if token.lower_ == ":":
+        return token.i + 1 >= len(token.doc) or not token.doc[token.i + 1].lower_.startswith("hub")
+    return token.lower_ not in WEAK_CUES or any(
+        token.i < s <= token.i + WEAK_CUE_REACH for s in sector_starts
+    )
+
+
+def _scope_sectors(doc: Doc, start: int, end: int, sectors: list[Span]) -> list[str] | None:
+    """Sectors after a focus cue in tokens [start, end); None when the scope holds only a list joiner."""
+    tokens = doc[start:end]
+    if all(t.text in JOINERS or t.is_space for t in tokens):
+        return None
+    starts = {s.start for s in sectors}
+    cue = next((t.i for t in tokens if t.lower_ in FOCUS_CUES and _cue_holds(t, starts)), None)
+    if VERB_FINAL_FOCUS.search(tokens.text.lower()):  # "soll sich auf … konzentrieren": the cue is "auf"
+        auf = next((t.i for t in tokens if t.lower_ == "auf"), None)
+        cue = auf if cue is None or auf is None else min(cue, auf)
+    if cue is None:
+        return []
+    return [s.id_ for s in sectors if cue < s.start and s.end <= end]
+
+
+def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fact]:
+    facts = []
+    for k, sent in enumerate(sentences(doc)):
+        in_sent = [r for r in refs if sent.start <= r.start < sent.end]
+        if not in_sent:
+            continue
+        evidence = sentence_texts(doc)[k]
+        found: list[list[str] | None] = []
+        for i, ref in enumerate(in_sent):
+            stop = in_sent[i + 1].start if i + 1 < len(in_sent) else sent.end
+            found.append(_scope_sectors(doc, ref.end, stop, sectors))
+        inherited: list[str] = []
+        for ref, own in reversed(list(zip(in_sent, found, strict=True))):
+            inherited = inherited if own is None else own
+            facts += [Fact(ref.hub, "sector", s, evidence) for s in [*ref.sectors, *inherited]]
+    return facts
+
+
+WEAK_CUES = frozenset({"für", "for", "on", "mit", "with"})
+WEAK_CUE_REACH = 2  # tokens: "für die Logistik", "on mobility"
+# German puts the focus verb last: "soll sich auf Raumfahrt und Logistik konzentrieren".
+VERB_FINAL_FOCUS = re.compile(r"\bauf\b.*\b(?:konzentrier|spezialisier|fokussier|ausgerichtet|setz)")
+SITE_HEADS = ("hub", "standort", "netzwerk", "cluster", "zentrum")
+
+
+def _site_compound_facts(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fact]:
+    """'der Fintech-Standort Frankfurt', 'die Logistik-Hubs … in Hamburg und Dortmund'.
+
+    The compound's sector goes to the hubs named after it in the sentence, up to the next such compound.
+    """
+    sites = [s for s in sectors if s.text.lower().rstrip("es").endswith(SITE_HEADS)]
+    facts = []
+    for i, site in enumerate(sites):
+        k = sentence_index(doc, site.start)
+        stop = sites[i + 1].start if i + 1 < len(sites) else len(doc)
+        for ref in refs:
+            if site.end <= ref.start < stop and sentence_index(doc, ref.start) == k:
+                facts.append(Fact(ref.hub, "sector", site.id_, sentence_texts(doc)[k]))
+    return facts
+
+
+HUB_FOR = re.compile(r"\bhubs? (?:für|for) ")
+
+
+def _hub_for_sector(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fact]:
+    """'Als Digital Hub für Künstliche Intelligenz hat Karlsruhe …': the sector before the hub's name."""
+    facts = []
+    ends = {m.end(): m for m in HUB_FOR.finditer(lowered_text(doc))}
+    for s in sectors:
+        if s.start_char not in ends:
+            continue
+        k = sentence_index(doc, s.start)
+        hubs = {r.hub for r in refs if sentence_index(doc, r.start) == k}
+        if len(hubs) == 1:
+            facts.append(Fact(hubs.pop(), "sector", s.id_, sentence_texts(doc)[k]))
+    return facts
+
+
+def _single_hub_focus(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fact]:
+    """'Schwerpunkte sind Energie und Smart City.' in a text about one hub states that hub's focus."""
+    hubs = {r.hub for r in refs}
+    if len(hubs) != 1:
+        return []
+    hub = hubs.pop()
+    with_refs = {sentence_index(doc, r.start) for r in refs}
+    facts = []
+    for s in sectors:
+        k = sentence_index(doc, s.start)
+        evidence = sentence_texts(doc)[k]
+        if k not in with_refs and any(c in evidence.lower() for c in FOCUS_SENTENCE_CUES):
+            facts.append(Fact(hub, "sector", s.id_, evidence))
+    return facts
+
+
+def _city_facts(doc: Doc, refs: list[HubRef], cities: list[Span], data: EntityData) -> list[Fact]:
+    """The city a hub is placed in: named in the reference or, for a hub's own city, in the same sentence."""
+    facts = []
+    for ref in refs:
+        k = sentence_index(doc, ref.start)
+        stated = set(ref.cities)
+        own = data.hubs[ref.hub].cities if ref.hub in data.hubs else ()
+        stated |= {
+            c.id_ for c in cities if c.label_ == "CITY" and c.id_ in own and sentence_index(doc, c.start) == k
+        }
+        facts += [Fact(ref.hub, "city", c, sentence_texts(doc)[k]) for c in sorted(stated)]
+    return facts
+
+
+def facts_of(
+    doc: Doc, refs: list[HubRef], cities: list[Span], sectors: list[Span], data: EntityData
+) -> list[Fact]:
+    """All facts, one per (hub, kind, value), with the first sentence that states it as evidence."""
+    every = _city_facts(doc, refs, cities, data) + _sector_facts(doc, refs, sectors)
+    every += _single_hub_focus(doc, refs, sectors) + _hub_for_sector(doc, refs, sectors)
+    every += _site_compound_facts(doc, refs, sectors)
+    unique: dict[tuple[str, str, str], Fact] = {}
+    for fact in every:
+        unique.setdefault((fact.hub, fact.kind, fact.value), fact)
+    return list(unique.values())
+
+
+def is_relevant(doc: Doc, refs: list[HubRef], title: str, title_refs: int, context: bool) -> bool:
+    """About the initiative or a hub: said in the title, the lead sentence, or at least two sentences."""
+    if not context or OTHER_PROGRAMME.search(title.lower()):
+        return False
+    if title_refs or says_initiative(title):
+        return True
+    cues = initiative_sentences(doc) | {sentence_index(doc, r.start) for r in refs}
+    cues -= sentences_matching(doc, OTHER_PROGRAMME)
+    return len(cues) >= 2 or 0 in cues

@@ -1,0 +1,194 @@
+"""HUB references and whether a document is about the initiative (INTERFACE.md "What counts as a mention").
+
+A location is a HUB only where the text ties it to the initiative: a name that says hub ("Smart Systems Hub",
+"de:hub Karlsruhe"), a hub city in a sentence about hubs or sites, or a hub city with a focus sector
+("Köln für Insurtech", "Potsdam: Medientechnologien"). Another programme's "Digital Hub" (a state's regional
+hubs, a company's hub, an EU hub) is not the initiative.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span
+
+from pipeline.entities.data import EntityData
+from pipeline.entities.sents import sentence_index, sentences_matching
+
+# Cue patterns are lower case and run on the lowered text: case-insensitive regexes cost ~5x more.
+INITIATIVE = re.compile(
+    r"digital[-\s]hub[-\s]initiative|hub[-\s]initiative|de:hubs?|hub[- ]agency|hub-agentur|twin[- ]hubs?"
+    r"|digital\shubs?\s(?:der|des)\sbundes|initiative des bundes|german government's|twelve (?:digital )?hubs"
+    r"|zwölf (?:digital )?hubs|12 digital hubs|als digital hub|digital hub for|zuschlag als"
+)
+INITIATIVE_CASED = re.compile(r"Digital Hubs? für [A-ZÄÖÜ]")  # "Digital Hub für Insurtech", not "für ihre IT"
+OTHER_PROGRAMME = re.compile(
+    r"digital innovation hubs?|\bedih\b|dwnrw|digitale wirtschaft nrw|regionalen? digital hubs"
+    r"|(?:eigenen|internen) digital hub"
+)
+DIGITAL_HUB = re.compile(r"digital[-\s]hubs?\b")
+# A sentence about hubs or sites; the initiative's or agency's name alone places no hub ("… lud nach Berlin").
+HUB_CUE = re.compile(r"hub(?![- ]?(?:agency|agentur|initiative))|standort|location|ausgewählt|selected")
+HUB_WORDS = frozenset({"Hub", "hub", "Hubs", "hubs"})
+FOCUS_CUES = frozenset(
+    {":", "(", "–", "—", "-", "für", "for", "mit", "with", "on", "schwerpunkt", "schwerpunkten"}
+    | {"schwerpunkte", "fokus", "focus", "focuses", "focused", "konzentriert", "konzentrieren"}
+    | {"fokussiert", "spezialisieren", "widmen", "widmet", "spezialisiert", "rund", "themen"}
+    | {"thema", "bereich", "bereichen", "bereiche", "kompetenzen", "sector", "sectors", "branche"}
+    | {"schwerpunkts"}
+)
+LOCATIVE = frozenset({"in", "im", "nach", "aus", "bei", "von", "zu", "zur", "to", "at", "from", "nahe"})
+JOINERS = frozenset({",", "und", "sowie", "and", "/", "-", "&", "oder"})
+CONNECTOR_WINDOW = 3  # tokens between a hub city and its sector in "Köln für Insurtech", "Munich on mobility"
+
+
+@dataclass(slots=True)
+class HubRef:
+    """One HUB mention: the tokens, the hub, the cities and sectors the reference itself states."""
+
+    start: int
+    end: int
+    hub: str
+    cities: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+
+
+def initiative_context(
+    texts: list[str], names: list[Span], cities: list[Span], sectors: list[Span], data: EntityData
+) -> bool:
+    """Is the document about the initiative at all (not another programme's hub)?
+
+    Yes when it says so ("Digital Hub Initiative", "de:hub"), names a hub ("Smart Systems Hub"), names an
+    operator next to "Digital Hub", or places a "Digital Hub" in a hub city together with that hub's sector.
+    """
+    joined = "\n".join(texts)
+    if says_initiative(joined) or any(s.label_ == "HUBNAME" for s in names):
+        return True
+    if any(s.label_ == "OPERATOR" for s in names) and DIGITAL_HUB.search(joined.lower()):
+        return True
+    return any(_hub_city_with_its_sector(city, sectors, data) for city in cities)
+
+
+def says_initiative(text: str) -> bool:
+    """Does the text name the initiative itself ("Digital Hub Initiative", "de:hub", "Hub Agency" …)?"""
+    return bool(INITIATIVE.search(text.lower()) or INITIATIVE_CASED.search(text))
+
+
+def initiative_sentences(doc: Doc) -> set[int]:
+    """Indices of the sentences that name the initiative itself."""
+    return sentences_matching(doc, INITIATIVE) | sentences_matching(doc, INITIATIVE_CASED, lowered=False)
+
+
+def _hub_city_with_its_sector(city: Span, sectors: list[Span], data: EntityData) -> bool:
+    """'Ludwigshafen und Mannheim bilden einen Digital Hub mit den Schwerpunkten Chemie und Gesundheit.'"""
+    hub = data.hub_of_city.get(city.id_)
+    if hub is None:
+        return False
+    doc, sent = city.doc, sentence_index(city.doc, city.start)
+    if sent not in sentences_matching(doc, DIGITAL_HUB) or sent in sentences_matching(doc, OTHER_PROGRAMME):
+        return False
+    own = data.hubs[hub].sectors
+    return any(s.doc is doc and s.id_ in own and sentence_index(doc, s.start) == sent for s in sectors)
+
+
+def _hub_sentences(doc: Doc) -> set[int]:
+    """Sentences that talk about hubs or sites, not about another programme's hubs."""
+    return sentences_matching(doc, HUB_CUE) - sentences_matching(doc, OTHER_PROGRAMME)
+
+
+def _name_refs(names: list[Span], cities: list[Span], context: bool, data: EntityData) -> list[HubRef]:
+    """Hub names count anywhere; an operator ('SpinLab') or a generic name ('Mobility Hub') only in a
+    document about the initiative; none in a sentence about another programme."""
+    refs = []
+    for span in names:
+        if span.label_ in ("OPERATOR", "HUBNAME_GENERIC") and not context:
+            continue
+        if sentence_index(span.doc, span.start) in sentences_matching(span.doc, OTHER_PROGRAMME):
+            continue
+        hubs, _, sectors = span.id_.partition("|")
+        hub = _pick_hub(hubs.split(","), span, cities, data)
+        if hub:
+            refs.append(HubRef(span.start, span.end, hub, (), tuple(s for s in sectors.split("|") if s)))
+    return refs
+
+
+def _pick_hub(hubs: list[str], span: Span, cities: list[Span], data: EntityData) -> str | None:
+    """A shared name goes to the hub whose city is named nearest to it."""
+    if len(hubs) == 1:
+        return hubs[0]
+    named = [(abs(c.start - span.start), data.hub_of_city.get(c.id_)) for c in cities]
+    candidates = sorted((d, h) for d, h in named if h in hubs)
+    return candidates[0][1] if candidates else None
+
+
+def _after_hub_word(city: Span) -> int | None:
+    """Start token of 'Digital Hub'/'de:hub'/'Hub' right before a city ('Digital Hub Jena'), else None."""
+    doc, i = city.doc, city.start
+    if i >= 1 and doc[i - 1].text in HUB_WORDS:
+        if i >= 3 and doc[i - 2].text == ":" and doc[i - 3].lower_ == "de":
+            return i - 3
+        return i - 2 if i >= 2 and doc[i - 2].lower_ == "digital" else i - 1
+    return None
+
+
+def _focus_follows(city: Span, sectors: list[Span]) -> bool:
+    """'Köln für Insurtech', 'Potsdam: Medientechnologien', 'Munich on mobility', 'Berlin (Fintech …)'."""
+    window = city.doc[city.end : city.end + CONNECTOR_WINDOW]
+    cue = next((t.i for t in window if t.lower_ in FOCUS_CUES), None)
+    return cue is not None and any(cue < s.start <= cue + CONNECTOR_WINDOW for s in sectors)
+
+
+def _city_refs(cities: list[Span], sectors: list[Span], context: bool, data: EntityData) -> list[HubRef]:
+    """'Digital Hub Jena' anywhere (an unlisted hub keeps its location as canonical); a hub city where the
+    document is about the initiative and the sentence about hubs, or where a focus sector follows."""
+    refs = []
+    for city in cities:
+        if city.label_ == "CITY_ADJ":
+            continue
+        hub = data.hub_of_city.get(city.id_)
+        named_start = _after_hub_word(city)
+        if named_start is not None and city.doc[named_start].lower_ in {"digital", "de"}:
+            refs.append(HubRef(named_start, city.end, hub or city.text, (city.id_,)))
+        elif hub and context and (_in_hub_sentence(city) or _focus_follows(city, sectors)):
+            refs.append(HubRef(city.start, city.end, hub, (city.id_,)))
+    return refs
+
+
+def _in_hub_sentence(city: Span) -> bool:
+    """A hub city in a sentence about hubs or sites, or the subject of one naming the initiative.
+
+    "Darmstadt joined the Digital Hub Initiative" places a hub; "stellte in Berlin die Digital Hub Initiative
+    vor" and "lud nach Berlin ein" name only where something happened.
+    """
+    doc, k = city.doc, sentence_index(city.doc, city.start)
+    if k in _hub_sentences(doc):
+        return True
+    if k not in initiative_sentences(doc) or k in sentences_matching(doc, OTHER_PROGRAMME):
+        return False
+    return city.start == 0 or doc[city.start - 1].lower_ not in LOCATIVE
+
+
+def _merge_twins(refs: list[HubRef], doc: Doc) -> list[HubRef]:
+    """'Dresden/Leipzig' is one reference to the twin hub, stating both cities."""
+    merged: list[HubRef] = []
+    for ref in sorted(refs, key=lambda r: r.start):
+        prev = merged[-1] if merged else None
+        if prev and prev.hub == ref.hub and ref.start == prev.end + 1 and doc[prev.end].text == "/":
+            merged[-1] = HubRef(
+                prev.start, ref.end, ref.hub, prev.cities + ref.cities, prev.sectors + ref.sectors
+            )
+        elif prev and ref.start < prev.end:  # overlapping: keep the wider
+            if ref.end - ref.start > prev.end - prev.start:
+                merged[-1] = ref
+        else:
+            merged.append(ref)
+    return merged
+
+
+def find_hubs(
+    doc: Doc, names: list[Span], cities: list[Span], sectors: list[Span], *, context: bool, data: EntityData
+) -> list[HubRef]:
+    """All HUB references in a document, in text order."""
+    refs = _name_refs(names, cities, context, data) + _city_refs(cities, sectors, context, data)
+    return _merge_twins(refs, doc)

@@ -1,0 +1,84 @@
+"""Sentence lookup by token or character offset, computed once per Doc.
+
+``Span.sent`` and ``Doc.sents`` walk the tokens on every call; the hub and fact rules ask for the sentence of
+many spans, so sorted sentence starts (read from the SENT_START array) and a bisect keep ``analyze`` fast.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from spacy.attrs import SENT_START
+from spacy.tokens import Doc, Span
+
+from pipeline.entities.nlp import doc_text
+
+KEY = "hubwatch_sents"
+
+
+class _Index:
+    __slots__ = ("char_starts", "lower", "matches", "spans", "starts", "text", "texts")
+
+    def __init__(self, doc: Doc) -> None:
+        self.matches: dict[re.Pattern[str], set[int]] = {}
+        self.text = text = doc_text(doc)
+        self.lower = text.lower()  # same length as text for German and English: offsets carry over
+        self.starts = [0] if len(doc) else []
+        flags = doc.to_array(SENT_START).tolist() if len(doc) else []
+        self.starts += [i for i, flag in enumerate(flags) if flag == 1 and i > 0]
+        self.char_starts = [doc[i].idx for i in self.starts]
+        bounds = [*self.starts[1:], len(doc)][: len(self.starts)]
+        self.spans = [doc[a:b] for a, b in zip(self.starts, bounds, strict=True)]
+        ends = [*self.char_starts[1:], len(text)][: len(self.starts)]
+        self.texts = [text[a:b].strip() for a, b in zip(self.char_starts, ends, strict=True)]
+
+
+def _index(doc: Doc) -> _Index:
+    index = doc.user_data.get(KEY)
+    if index is None:
+        index = doc.user_data[KEY] = _Index(doc)
+    return index
+
+
+def sentences(doc: Doc) -> list[Span]:
+    """The document's sentences, cached on the Doc."""
+    return _index(doc).spans
+
+
+def sentence_index(doc: Doc, token_i: int) -> int:
+    """Index into ``sentences(doc)`` of the sentence holding token ``token_i``."""
+    return max(bisect_right(_index(doc).starts, token_i) - 1, 0)
+
+
+def sentence_of(doc: Doc, token_i: int) -> Span:
+    return sentences(doc)[sentence_index(doc, token_i)]
+
+
+def lowered_text(doc: Doc) -> str:
+    """The whole text in lower case (same offsets), for the lower-case cue patterns."""
+    return _index(doc).lower
+
+
+def sentence_texts(doc: Doc) -> list[str]:
+    """The stripped text of each sentence, in order."""
+    return _index(doc).texts
+
+
+def sentence_text(doc: Doc, token_i: int) -> str:
+    """The stripped text of the sentence holding ``token_i`` (the evidence a fact or mention carries)."""
+    return _index(doc).texts[sentence_index(doc, token_i)]
+
+
+def sentences_matching(doc: Doc, regex: re.Pattern[str], *, lowered: bool = True) -> set[int]:
+    """Indices of the sentences in which ``regex`` matches (on the lowered text unless ``lowered=False``).
+
+    One scan of the text, cached per pattern, instead of one search per sentence.
+    """
+    index = _index(doc)
+    found = index.matches.get(regex)
+    if found is None:
+        text = index.lower if lowered else index.text
+        found = {max(bisect_right(index.char_starts, m.start()) - 1, 0) for m in regex.finditer(text)}
+        index.matches[regex] = found
+    return found
