@@ -7,6 +7,7 @@ Exit codes: 0 all good · 2 usage or configuration error · 3 completed, but par
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +41,8 @@ class HubwatchGroup(click.Group):
             raise
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+        except sqlite3.Error as exc:
+            _fail(f"database error: {exc} (disk full, or the database folder not writable?)", EXIT_UNEXPECTED)
         except Exception as exc:
             if ctx.obj and ctx.obj.get("verbose"):
                 raise

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.errors import HubwatchError
+from pipeline.errors import HubwatchError, StoreError
 
 
 class LockedError(HubwatchError):
@@ -19,8 +19,11 @@ class LockedError(HubwatchError):
 def run_lock(db_path: str | Path) -> Iterator[Path]:
     """Hold an exclusive advisory lock beside the database for the length of one pass."""
     lock_path = Path(f"{db_path}.lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StoreError(f"cannot open database {db_path}: {exc.strerror} ({lock_path.parent})") from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
