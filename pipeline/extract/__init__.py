@@ -59,7 +59,7 @@ def extract_article(
     """Extract the article of one page; raise ExtractError when there is none."""
     tree = parse(to_text(html, url), url)
     title = find_title(tree)
-    text = main_text(tree, url, selector=content_selector, title=title)
+    text = main_text(tree, url, selector=content_selector)
     if len(text) < MIN_ARTICLE_CHARS:
         raise ExtractError(f"no main text found ({len(text)} characters)", url=url)
     return Article(

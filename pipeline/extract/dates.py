@@ -94,12 +94,30 @@ def published_date(tree: HtmlElement, url: str, *, feed_date: Day | None = None)
     """The feed's date, else the publisher's metadata, else htmldate's original-date heuristics."""
     if feed_date is not None:
         return feed_date
-    stated = first_valid(_jsonld_values(tree, "datePublished")) or first_valid(
-        _meta_values(tree, PUBLISHED_META)
-    )
-    if stated is not None:
-        return _local_day_from_url(stated, url)
+    values = [*_jsonld_values(tree, "datePublished"), *_meta_values(tree, PUBLISHED_META)]
+    stated = [d for d in (parse_date(v) for v in values) if d is not None]
+    if stated:
+        return _local_day_from_url(_prefer_local(stated), url)
     return labelled_date(tree) or _htmldate(tree, url)
+
+
+def _prefer_local(stated: list[Day]) -> Day:
+    """The first stated date; but a UTC stamp yields to a local one of the same moment (±1 day).
+
+    A UTC time is the server's clock; the same moment with the publisher's offset, or written as naive
+    local time, gives the day the readers saw.
+    """
+    first = stated[0]
+    if not (isinstance(first, datetime) and first.utcoffset() == timedelta(0)):
+        return first
+    for other in stated[1:]:
+        if not isinstance(other, datetime) or other.utcoffset() == timedelta(0):
+            continue
+        naive_utc = first.replace(tzinfo=None)
+        other_utc = other.replace(tzinfo=None) - (other.utcoffset() or timedelta(0))
+        if abs(other_utc - naive_utc) <= timedelta(hours=24):
+            return other
+    return first
 
 
 def _local_day_from_url(stated: Day, url: str) -> Day:
@@ -245,7 +263,7 @@ def _jsonld_values(tree: HtmlElement, key: str) -> list[str]:
     """key's values in JSON-LD objects, those of article-like types first."""
     articles: list[str] = []
     others: list[str] = []
-    for obj in _jsonld_objects(tree):
+    for obj in jsonld_objects(tree):
         value = obj.get(key)
         if not isinstance(value, str):
             continue
@@ -255,7 +273,7 @@ def _jsonld_values(tree: HtmlElement, key: str) -> list[str]:
     return articles + others
 
 
-def _jsonld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
+def jsonld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
     """Every JSON object in the page's ld+json scripts, nested @graph and lists included."""
     for script in tree.xpath(".//script[contains(@type, 'ld+json')]"):
         try:
