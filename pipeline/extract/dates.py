@@ -297,10 +297,17 @@ def _walk(node: Any, *, depth: int) -> Iterator[dict[str, Any]]:
 
 
 def _htmldate(tree: HtmlElement, url: str) -> date | None:
-    """htmldate's heuristics for the original publication date."""
-    try:
-        found = find_date(tree, url=url, original_date=True, extensive_search=True)
-    except Exception as exc:  # htmldate is defensive, but a heuristic must never sink the article
-        logger.debug("%s: htmldate failed: %s", url, exc)
-        return None
-    return _plausible(date.fromisoformat(found)) if found else None
+    """htmldate's heuristics for the original publication date: the quick search, then the extensive one.
+
+    The extensive search may call dateparser over all its locales (up to half a second a page); the quick
+    one answers most pages, and where it answers, the two agreed on the development corpus.
+    """
+    for extensive in (False, True):
+        try:
+            found = find_date(tree, url=url, original_date=True, extensive_search=extensive)
+        except Exception as exc:  # htmldate is defensive, but a heuristic must never sink the article
+            logger.debug("%s: htmldate failed: %s", url, exc)
+            return None
+        if found:
+            return _plausible(date.fromisoformat(found))  # type: ignore[return-value]
+    return None

@@ -20,7 +20,6 @@ logger = logging.getLogger(__name__)
 
 # below this many characters the generic extraction most likely missed the article
 MIN_TEXT_CHARS = 250
-_TRAFILATURA_OPTS = {"include_comments": False, "include_tables": True, "include_formatting": False}
 
 _BLOCKS = (
     "address article aside blockquote br dd div dl dt figcaption footer form h1 h2 h3 h4 h5 h6 header "
@@ -70,9 +69,17 @@ def _generic(tree: HtmlElement, url: str) -> str:
     return best
 
 
-def _trafilatura(tree: HtmlElement, url: str, **options: bool) -> str:
+def _trafilatura(tree: HtmlElement, url: str, *, favor_recall: bool = False) -> str:
+    """trafilatura's full pass (readability/jusText comparison included), comments off, tables on."""
     try:
-        doc = trafilatura.bare_extraction(tree, url=url, **_TRAFILATURA_OPTS, **options)
+        doc = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            favor_recall=favor_recall,
+            include_comments=False,
+            include_tables=True,
+            include_formatting=False,
+        )
     except (RecursionError, ValueError, TypeError, etree.LxmlError) as exc:
         logger.debug("%s: trafilatura failed: %s", url, exc)
         return ""
@@ -81,11 +88,11 @@ def _trafilatura(tree: HtmlElement, url: str, **options: bool) -> str:
 
 def article_body(tree: HtmlElement) -> str:
     """The longest JSON-LD articleBody or text: pages rendered by scripts often state their text there."""
-    bodies = [
-        obj.get("articleBody") or obj.get("text")
-        for obj in jsonld_objects(tree)
-        if isinstance(obj.get("articleBody") or obj.get("text"), str)
-    ]
+    bodies: list[str] = []
+    for obj in jsonld_objects(tree):
+        value = obj.get("articleBody") or obj.get("text")
+        if isinstance(value, str):
+            bodies.append(value)
     body = html.unescape(max(bodies, key=len, default="")).strip()
     if "<" in body and ">" in body:  # some sites put HTML there
         try:
