@@ -122,9 +122,11 @@ def _day(value: date | datetime | str | None) -> str | None:
     return str(value)[:10]
 
 
-def iter_corpus(name: str, limit: int | None = None) -> Iterator[tuple[str, dict[str, Any], bytes]]:
+def iter_corpus(
+    name: str, limit: int | None = None, data_dir: Path | None = None
+) -> Iterator[tuple[str, dict[str, Any], bytes]]:
     """Yield (url, index entry, raw html bytes) of one corpus, in index order."""
-    folder = shared_data_dir() / name
+    folder = (data_dir or shared_data_dir()) / name
     index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
     for n, (url, item) in enumerate(index.items()):
         if limit is not None and n >= limit:
@@ -132,10 +134,10 @@ def iter_corpus(name: str, limit: int | None = None) -> Iterator[tuple[str, dict
         yield url, item, gzip.decompress((folder / "html" / f"{item['file']}.gz").read_bytes())
 
 
-def score_text(fn: TextFn, *, limit: int | None = None) -> TextScore:
+def score_text(fn: TextFn, *, limit: int | None = None, data_dir: Path | None = None) -> TextScore:
     """Run fn over the text corpus; a crash counts as an empty result."""
     score = TextScore()
-    for url, item, raw in iter_corpus(TEXT_CORPUS, limit):
+    for url, item, raw in iter_corpus(TEXT_CORPUS, limit, data_dir):
         start = time.process_time()
         try:
             text = fn(raw, url)
@@ -151,10 +153,12 @@ def score_text(fn: TextFn, *, limit: int | None = None) -> TextScore:
     return score
 
 
-def score_dates(fn: DateFn, corpus: str, *, limit: int | None = None) -> DateScore:
+def score_dates(
+    fn: DateFn, corpus: str, *, limit: int | None = None, data_dir: Path | None = None
+) -> DateScore:
     """Run fn over one date corpus; None for a dated page is wrong."""
     score = DateScore()
-    for url, item, raw in iter_corpus(corpus, limit):
+    for url, item, raw in iter_corpus(corpus, limit, data_dir):
         start = time.process_time()
         try:
             found = _day(fn(raw, url))
@@ -206,22 +210,25 @@ def baseline() -> tuple[TextFn, DateFn]:
     return text, day
 
 
-def _run_task(task: str, use_baseline: bool, limit: int | None) -> TextScore | DateScore:
+def _run_task(task: str, use_baseline: bool, limit: int | None, data_dir: Path) -> TextScore | DateScore:
     """One corpus; a top-level function so that a process pool can run it."""
     text_fn, date_fn = baseline() if use_baseline else ours()
     if task == TEXT_CORPUS:
-        return score_text(text_fn, limit=limit)
-    return score_dates(date_fn, task, limit=limit)
+        return score_text(text_fn, limit=limit, data_dir=data_dir)
+    return score_dates(date_fn, task, limit=limit, data_dir=data_dir)
 
 
-def evaluate(*, use_baseline: bool = False, limit: int | None = None, jobs: int = 1) -> dict[str, Any]:
+def evaluate(
+    *, use_baseline: bool = False, limit: int | None = None, jobs: int = 1, data_dir: Path | None = None
+) -> dict[str, Any]:
     """Score both tasks and return the figures as a plain dict; jobs > 1 runs the corpora in parallel."""
     tasks = (TEXT_CORPUS, *DATE_CORPORA)
+    data = data_dir or shared_data_dir()
     if jobs > 1:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            results = list(pool.map(_run_task, tasks, [use_baseline] * 3, [limit] * 3))
+            results = list(pool.map(_run_task, tasks, [use_baseline] * 3, [limit] * 3, [data] * 3))
     else:
-        results = [_run_task(task, use_baseline, limit) for task in tasks]
+        results = [_run_task(task, use_baseline, limit, data) for task in tasks]
     text = results[0]
     assert isinstance(text, TextScore)
     dates = {name: d for name, d in zip(DATE_CORPORA, results[1:], strict=True) if isinstance(d, DateScore)}
