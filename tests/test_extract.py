@@ -355,6 +355,20 @@ def test_url_day_wins_over_metadata_one_day_off() -> None:
     assert _day(extract_article(page(article_body(), head=head), url).published_at) == date(2018, 12, 31)
 
 
+def test_malformed_metadata_is_ignored_not_fatal() -> None:
+    head = (
+        "<title>x</title><link rel='canonical' href='http://[::1'>"
+        "<meta property='article:published_time' content='2017-02-30'>"
+        "<meta name='date' content='0000-00-00'>"
+        '<script type="application/ld+json">{"@graph": [[{"datePublished": 5}]], "articleBody": [1]</script>'
+        "<time datetime='9999-99-99'></time>"
+    )
+    article = extract_article(page(article_body(), head=head), "https://example.org/a")
+    assert article.canonical_url is None
+    assert article.published_at != date(2017, 2, 3), "an impossible day is not read as a nearby one"
+    assert PARAGRAPHS[2] in article.text
+
+
 def test_wrong_input_type_is_an_extract_error() -> None:
     with pytest.raises(ExtractError):
         extract_article(12345, "https://example.org/a")  # type: ignore[arg-type]

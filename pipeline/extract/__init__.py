@@ -57,6 +57,17 @@ def extract_article(
     feed_date: date | datetime | None = None,
 ) -> Article:
     """Extract the article of one page; raise ExtractError when there is none."""
+    try:
+        return _extract(html, url, content_selector=content_selector, feed_date=feed_date)
+    except (ValueError, TypeError, RecursionError, MemoryError, etree.LxmlError) as exc:
+        # a library tripping over one malformed page is that page's problem, reported like any other
+        logger.warning("%s: extraction failed: %r", url, exc)
+        raise ExtractError(f"extraction failed: {type(exc).__name__}: {exc}", url=url) from exc
+
+
+def _extract(
+    html: bytes | str, url: str, *, content_selector: str | None, feed_date: date | datetime | None
+) -> Article:
     tree = parse(to_text(html, url), url)
     title = find_title(tree)
     text = main_text(tree, url, selector=content_selector)

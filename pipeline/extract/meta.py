@@ -89,8 +89,12 @@ def canonical_url(tree: HtmlElement, url: str) -> str | None:
     hrefs = tree.xpath(".//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href")
     for href in [*hrefs, meta_content(tree, "og:url")]:
         if href and href.strip():
-            absolute = urljoin(url, href.strip())
-            if urlsplit(absolute).scheme in ("http", "https"):
+            try:
+                absolute = urljoin(url, href.strip())
+                scheme = urlsplit(absolute).scheme
+            except ValueError:  # e.g. a broken IPv6 host
+                continue
+            if scheme in ("http", "https"):
                 return absolute
     return None
 

@@ -7,6 +7,7 @@ import html
 import logging
 import re
 from copy import deepcopy
+from functools import lru_cache
 
 import trafilatura
 from lxml import etree
@@ -39,7 +40,7 @@ def main_text(tree: HtmlElement, url: str, *, selector: str | None = None) -> st
 def selected_text(tree: HtmlElement, selector: str, url: str) -> str:
     """Text of the elements the source's CSS selector names; empty when it matches nothing."""
     try:
-        found = CSSSelector(selector)(tree)
+        found = _compiled(selector)(tree)
     except Exception as exc:  # cssselect raises several types for a bad expression
         logger.warning("%s: content selector %r unusable: %s", url, selector, exc)
         return ""
@@ -47,6 +48,12 @@ def selected_text(tree: HtmlElement, selector: str, url: str) -> str:
         logger.info("%s: content selector %r matched nothing; generic extraction", url, selector)
         return ""
     return "\n".join(render_blocks(el) for el in found).strip()
+
+
+@lru_cache(maxsize=256)
+def _compiled(selector: str) -> CSSSelector:
+    """A source's selector is used on every page of it: translate it to XPath once."""
+    return CSSSelector(selector)
 
 
 def _generic(tree: HtmlElement, url: str) -> str:
