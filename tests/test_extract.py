@@ -158,6 +158,7 @@ def test_result_is_an_article() -> None:
         ("Stadt Leipzig - Smart City Tag im Rathaus", "Stadt Leipzig", "Smart City Tag im Rathaus"),
         ("heise online: Ein Titel ohne Trenner", None, "heise online: Ein Titel ohne Trenner"),
         ("Dresden/Leipzig: Smart Systems Hub", None, "Dresden/Leipzig: Smart Systems Hub"),
+        ("Hub-Tag in Köln -", None, "Hub-Tag in Köln"),
     ],
 )
 def test_site_names_are_stripped_from_titles(title: str, site: str | None, expected: str) -> None:
@@ -168,6 +169,21 @@ def test_title_prefers_the_visible_headline() -> None:
     head = "<title>Förderaufruf für Gründer – Wirtschaftsförderung Köln</title>"
     article = extract_article(page(article_body(), head=head), "https://example.org/a")
     assert article.title == "Förderaufruf für Gründer"
+
+
+def test_title_skips_a_blog_name_heading() -> None:
+    head = "<title>Was die neuen Hubs bringen – Notizen aus Sachsen</title>"
+    body = "<header><h1>Notizen aus Sachsen</h1></header>" + article_body()
+    body = body.replace("<h1>Förderaufruf für Gründer</h1>", "<h1>Was die neuen Hubs bringen</h1>")
+    article = extract_article(page(body, head=head), "https://example.org/a")
+    assert article.title == "Was die neuen Hubs bringen"
+
+
+def test_site_name_heading_alone_is_not_the_title() -> None:
+    head = "<title>Sommerfest 2019 › Verein für Stadtgeschichte</title>"
+    body = "<h1>Verein für Stadtgeschichte</h1>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    article = extract_article(page(body, head=head), "https://example.org/a")
+    assert article.title == "Sommerfest 2019"
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ from lxml.html import HtmlElement
 
 logger = logging.getLogger(__name__)
 
-_SEPARATORS = re.compile(r"\s+(?:[|–—\-·»]|::)\s+")
+_SEPARATORS = re.compile(r"\s+(?:[|–—\-·»›]|::)\s+")
+_DANGLING = re.compile(r"\s+(?:[|–—\-·»›]|::)\s*$")
 _SPACE = re.compile(r"\s+")
 # frequent short words: enough to tell the languages of the press we meet apart
 _STOPWORDS_TEXT = {
@@ -41,26 +42,46 @@ def meta_content(tree: HtmlElement, *keys: str) -> str | None:
 
 
 def find_title(tree: HtmlElement) -> str:
-    """og:title or the page's <h1>, else <title>, cleaned of the site's name."""
+    """The visible <h1> that a stated title confirms, else og:title, else <title>; without the site name."""
     site = meta_content(tree, "og:site_name", "application-name")
     heads = [_clean(h.text_content()) for h in tree.iterfind(".//h1")]
     heads = [h for h in heads if 3 <= len(h) <= 300]
     html_title = _clean(tree.findtext(".//title") or "")
-    og = meta_content(tree, "og:title", "twitter:title", "dc.title", "dcterms.title")
-    for candidate in (og, html_title):
-        if candidate:
-            for head in heads:
-                if head.lower() in candidate.lower() and len(head) >= 0.3 * len(candidate):
-                    return head  # the visible headline confirms a part of the stated title
-    if og:
-        return strip_site_name(og, site)
-    if len(heads) == 1:
-        return heads[0]
-    return strip_site_name(html_title, site) if html_title else (heads[0] if heads else "")
+    stated = meta_content(tree, "og:title", "twitter:title", "dc.title", "dcterms.title")
+    for candidate in (stated, html_title):
+        confirmed = [h for h in heads if candidate and _confirms(h, candidate)]
+        if candidate and confirmed:
+            best = max(confirmed, key=lambda h: (candidate.lower().startswith(h.lower()), len(h)))
+            return strip_site_name(best, site, guess=False)
+    if stated:
+        return strip_site_name(stated, site)
+    own = [h for h in heads if not _is_trailing_segment(h, html_title)]
+    # a heading that repeats the title's trailing segment is the site's name (a logo in an <h1>)
+    site = site or next((h for h in heads if h not in own), None)
+    if len(own) == 1:
+        return strip_site_name(own[0], site, guess=False)
+    return strip_site_name(html_title, site) if html_title else (own[0] if own else "")
 
 
-def strip_site_name(title: str, site: str | None = None) -> str:
-    """'Ein Titel | BMWK' → 'Ein Titel': drop leading or trailing segments that name the site."""
+def _confirms(head: str, title: str) -> bool:
+    """head is the title's headline part, not the site name at its end."""
+    h, t = head.lower(), title.lower()
+    if h not in t or len(h) < 0.3 * len(t):
+        return False
+    return t.startswith(h) or len(h) >= 0.6 * len(t) or not _is_trailing_segment(head, title)
+
+
+def _is_trailing_segment(head: str, title: str) -> bool:
+    """head is one of the separator segments after the first: the site's name, not the page's."""
+    return any(part.lower() == head.lower() for part in _SEPARATORS.split(title)[1:])
+
+
+def strip_site_name(title: str, site: str | None = None, *, guess: bool = True) -> str:
+    """'Ein Titel | BMWK' → 'Ein Titel': drop segments that name the site.
+
+    Without a known site name (og:site_name), guess=True takes a short segment at either end for it.
+    """
+    title = _DANGLING.sub("", title)
     parts = _SEPARATORS.split(title)
     if len(parts) < 2:
         return title
@@ -69,6 +90,8 @@ def strip_site_name(title: str, site: str | None = None) -> str:
         kept = [p for p in parts if p.lower() not in site_l and site_l not in p.lower()]
         if kept and len(kept) < len(parts):
             return _rejoin(title, kept)
+    if not guess:
+        return title
     # no site name known: the site is the short part at either end, the headline the long one
     if len(parts[-1]) <= 40 and len(parts[0]) > len(parts[-1]):
         return _rejoin(title, parts[:-1]) if len(parts) > 2 else parts[0]
