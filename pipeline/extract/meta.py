@@ -20,9 +20,9 @@ _STOPWORDS_TEXT = {
     "en": "the and is are of to in that for with this was be by on have from which will not it",
     "fr": "le la les et est des une un dans pour que qui sur pas par au aux du avec sont ce",
     "es": "el la los las y es de en que por para una con no se del al lo como más",
-    "it": "il la di che e è per una non con sono del della gli le nel anche più dei",
+    "it": "il la di che è per una non con sono del della gli le nel anche più dei",
     "nl": "de het een en van is dat op te zijn voor met niet die ook aan er als",
-    "pt": "o a os as e de do da que em para com não uma um por mais dos das",
+    "pt": "os as de do da que em para com não uma um por mais dos das pelo pela foi ao",
     "pl": "i w na z się nie do to że jest o jak po co ale od za przez",
 }
 _STOPWORDS = {lang: frozenset(words.split()) for lang, words in _STOPWORDS_TEXT.items()}
@@ -140,8 +140,10 @@ def detect_language(text: str, tree: HtmlElement) -> str | None:
     if len(words) >= 30:
         counts = Counter(words)
         scores = {lang: sum(counts[w] for w in stops) for lang, stops in _STOPWORDS.items()}
-        best = max(scores, key=lambda lang: scores[lang])
-        if scores[best] >= 0.08 * len(words):
+        best, second = sorted(scores, key=lambda lang: scores[lang], reverse=True)[:2]
+        # a clear signal only: enough stopwords, and well ahead of the runner-up (a language we do not
+        # know shares a few short words with several we do)
+        if scores[best] >= 0.08 * len(words) and scores[best] >= 1.5 * scores[second]:
             return best
     declared = tree.get("lang") or meta_content(
         tree, "og:locale", "content-language", "language", "dc.language"
