@@ -127,6 +127,22 @@ def test_labelled_german_date_in_the_page_is_found() -> None:
     assert "Veröffentlicht am" not in article.text
 
 
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "von <a href='/u/anna'>Anna Muster</a> am 20.09.2020",
+        "Von Stadtverwaltung Leipzig 20. 9. 2020",
+        "<span>Veröffentlicht am</span> <time>20. September 2020</time>",
+    ],
+)
+def test_byline_dates_are_found(byline: str) -> None:
+    body = f"<article><h1>Förderaufruf</h1><p class='meta'>{byline}</p>" + "".join(
+        f"<p>{p}</p>" for p in PARAGRAPHS
+    )
+    html = page(body + "<p>Kommentar von Paul am 22.09.2020</p></article>")
+    assert extract_article(html, "https://example.org/a").published_at == date(2020, 9, 20)
+
+
 def test_stand_line_gives_the_modified_date_and_leaves_the_text() -> None:
     body = article_body()[: -len("</article>")] + "<p>Stand: 07.08.2022</p></article>"
     article = extract_article(page(body), "https://example.org/a")

@@ -66,13 +66,16 @@ _ISO = re.compile(
 _URL_DATE = re.compile(r"/(?P<y>(?:19|20)\d\d)[/-](?P<m>[01]\d)[/-](?P<d>[0-3]\d)(?:/|[-_]|$)")
 _LABELS = (
     "veröffentlicht", "erschienen", "erstellt", "publiziert", "datum",
-    "published", "posted", "publié", "publicado",
+    "published", "posted", "publié", "publicado", "von ",
 )  # fmt: skip
 _VISIBLE_TEXT = etree.XPath(".//body//text()[not(ancestor::script) and not(ancestor::style)]")
 _LABEL_HINT = re.compile("|".join(_LABELS), re.IGNORECASE)
+_DAY_TEXT = r"(\d{1,2}\.\s?(?:\d{1,2}\.|[^\W\d_]+\.?)\s?\d{2,4}|\d{4}-\d\d-\d\d)"
 _LABELLED = re.compile(
     r"(?:Veröffentlicht|Erschienen|Erstellt|Publiziert|Datum|Published|Posted|Publié|Publicado)"
-    r"(?:\s+(?:am|on|le|el))?\s*:?\s*(\d{1,2}\.\s?(?:\d{1,2}\.|[^\W\d_]+\.?)\s?\d{2,4}|\d{4}-\d\d-\d\d)",
+    rf"(?:\s+(?:am|on|le|el))?\s*:?\s*{_DAY_TEXT}"
+    # a German byline: "von Anna Muster am 20.09.2020", "Von Deutscher Tennis Bund 4. 2. 2022"
+    rf"|^\s*von\s+[^\W\d_][^|•·,;:]{{1,49}}?\s+(?:am\s+)?{_DAY_TEXT}",
     re.IGNORECASE,
 )
 _COMPACT = re.compile(r"^(?P<y>(?:19|20)\d\d)(?P<m>[01]\d)(?P<d>[0-3]\d)$")
@@ -138,9 +141,14 @@ def labelled_date(tree: HtmlElement) -> date | None:
     for node in _VISIBLE_TEXT(tree):
         if len(node) > 300 or not _LABEL_HINT.search(node):
             continue
-        match = _LABELLED.search(" ".join(node.split()))
+        holder = node.getparent()
+        line = str(node) if node.is_tail or holder is None else holder.text_content()
+        if len(line) > 300:  # the label's element is a whole block: read the label's own text only
+            line = str(node)
+        match = _LABELLED.search(" ".join(line.split()))
         if match:
-            found = _plausible(parse_german_date(match.group(1)) or _plain_iso(match.group(1)))
+            day_text = match.group(1) or match.group(2)
+            found = _plausible(parse_german_date(day_text) or _plain_iso(day_text))
             if found is not None:
                 return found  # type: ignore[return-value]
     return None
