@@ -278,6 +278,12 @@ def test_umlauts_survive_any_encoding(encoding: str, declared: bool) -> None:
     assert article.title == "Förderaufruf für Gründer"
 
 
+def test_page_wrongly_declared_utf8_is_decoded_by_its_bytes() -> None:
+    html = page(article_body([UMLAUTS, *PARAGRAPHS]), charset="utf-8")
+    article = extract_article(html.encode("cp1252"), "https://example.org/a")
+    assert UMLAUTS in article.text
+
+
 def test_windows_1252_quotes_are_decoded() -> None:
     text = "„Wir sind bereit“, sagte die Bürgermeisterin – und meinte den Hub."
     html = page(article_body([text, *PARAGRAPHS]), charset="iso-8859-1")

@@ -36,6 +36,8 @@ _DECLARED = re.compile(
 # WHATWG: labels that browsers decode as windows-1252
 _AS_CP1252 = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "iso-8859-15"}
 _SNIFF = 4096
+# more undecodable sequences than this in a page declared UTF-8: the declaration is wrong
+MAX_BROKEN_UTF8 = 3
 
 
 def to_text(html: bytes | str, url: str) -> str:
@@ -66,7 +68,10 @@ def decode(raw: bytes, url: str) -> str:
     # valid UTF-8 almost never happens by accident, so any other encoding comes after it
     declared = declared_charset(raw)
     if declared == "utf-8":
-        return raw.decode("utf-8", errors="replace")  # as a browser does: a few broken bytes stay broken
+        text = raw.decode("utf-8", errors="replace")
+        if text.count("\ufffd") <= MAX_BROKEN_UTF8:
+            return text  # a few broken bytes in a UTF-8 page stay broken, as in a browser
+        logger.debug("%s: declared UTF-8 but is not; guessing", url)  # a legacy page with a new template
     if declared:
         try:
             return raw.decode(declared)
