@@ -1,0 +1,102 @@
+"""Main text and metadata of one article page.
+
+Order of work: decode bytes (BOM, UTF-8, declared charset, charset-normalizer) and refuse non-HTML;
+parse once with lxml; title, canonical URL and author from the publisher's metadata; main text from the
+source's CSS selector, else trafilatura with fallbacks, then boilerplate lines removed; dates from the
+feed, JSON-LD and meta tags before htmldate's heuristics; the language from the text. See docs/extraction.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
+
+from pipeline.errors import ExtractError
+from pipeline.extract.dates import modified_date, published_date
+from pipeline.extract.decode import to_text
+from pipeline.extract.meta import canonical_url, detect_language, find_author, find_title
+from pipeline.extract.text import main_text
+
+__all__ = ["Article", "ExtractError", "extract_article"]
+
+logger = logging.getLogger(__name__)
+
+# fewer characters of main text than this is no article (a login wall, an empty shell)
+MIN_ARTICLE_CHARS = 40
+# more tags than this is no article page (the largest in the development corpus has 13,000); the
+# extraction's cost grows with the tree, so such a page is refused instead of blocking the run
+MAX_TAGS = 100_000
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """What hubwatch keeps of one page; everything later sees only this."""
+
+    url: str
+    title: str
+    text: str
+    published_at: date | datetime | None = None
+    modified_at: date | datetime | None = None
+    language: str | None = None
+    canonical_url: str | None = None
+    author: str | None = None
+
+
+def extract_article(
+    html: bytes | str,
+    url: str,
+    *,
+    content_selector: str | None = None,
+    feed_date: date | datetime | None = None,
+) -> Article:
+    """Extract the article of one page; raise ExtractError when there is none."""
+    try:
+        return _extract(html, url, content_selector=content_selector, feed_date=feed_date)
+    except (ValueError, TypeError, RecursionError, MemoryError, etree.LxmlError) as exc:
+        # a library tripping over one malformed page is that page's problem, reported like any other
+        logger.warning("%s: extraction failed: %r", url, exc)
+        raise ExtractError(f"extraction failed: {type(exc).__name__}: {exc}", url=url) from exc
+
+
+def _extract(
+    html: bytes | str, url: str, *, content_selector: str | None, feed_date: date | datetime | None
+) -> Article:
+    tree = parse(to_text(html, url), url)
+    title = find_title(tree)
+    text = main_text(tree, url, selector=content_selector)
+    if len(text) < MIN_ARTICLE_CHARS:
+        raise ExtractError(f"no main text found ({len(text)} characters)", url=url)
+    return Article(
+        url=url,
+        title=title,
+        text=text,
+        published_at=published_date(tree, url, feed_date=feed_date),
+        modified_at=modified_date(tree),
+        language=detect_language(text, tree),
+        canonical_url=canonical_url(tree, url),
+        author=find_author(tree),
+    )
+
+
+def parse(html: str, url: str) -> HtmlElement:
+    """One lxml tree for every later step; ExtractError when it is not HTML at all."""
+    if not html.strip():
+        raise ExtractError("empty page", url=url)
+    tags = html.count("<")
+    if tags > MAX_TAGS:
+        raise ExtractError(f"page too large to be an article ({tags} tags)", url=url)
+    html = _XML_DECLARATION.sub("", html, count=1)  # lxml refuses str with an encoding declaration
+    try:
+        tree = load_html(html)
+    except (ValueError, TypeError, etree.LxmlError) as exc:
+        raise ExtractError(f"unparseable HTML: {exc}", url=url) from exc
+    if tree is None or len(tree) == 0:
+        raise ExtractError("not HTML (no document tree)", url=url)
+    return tree
