@@ -20,7 +20,7 @@ from rich.table import Table
 from pipeline import __version__, store
 from pipeline.config import ENV_CONFIG, Config, load_config
 from pipeline.errors import ConfigError, HubwatchError
-from pipeline.output import FORMATS, emit, stderr
+from pipeline.output import FORMATS, cell, emit, stderr
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_CONFIG, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -162,7 +162,7 @@ def _print_summary(result: Any) -> None:
         errors = sr.count("error") + int(sr.error is not None)
         unchanged = sr.count("unchanged") + sr.count("not_modified")
         counts = [sr.found, sr.count("new"), sr.count("changed"), unchanged, errors]
-        table.add_row(sr.source.id, *map(str, counts), sr.problem[:100])
+        table.add_row(sr.source.id, *map(str, counts), cell(sr.problem[:100]))
     c = result.counts
     stderr.print(table)
     stderr.print(
@@ -174,7 +174,8 @@ def _print_summary(result: Any) -> None:
         stderr.print(
             f"digest: {d.status}"
             + (f" ({d.items} items)" if d.items else "")
-            + (f" — {d.error}" if d.error else "")
+            + (f" — {d.error}" if d.error else ""),
+            markup=False,
         )
 
 

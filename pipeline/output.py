@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, Literal
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 Format = Literal["table", "json", "csv"]
 FORMATS = ("table", "json", "csv")
@@ -31,9 +33,17 @@ def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Format, *,
         writer.writeheader()
         writer.writerows(rows)
     else:
-        table = Table(title=title or None, show_lines=False)
+        table = Table(title=cell(title) if title else None, show_lines=False)
         for column in columns:
             table.add_column(column, overflow="fold")
         for row in rows:
-            table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+            table.add_row(*(cell(row.get(c)) for c in columns))
         Console().print(table)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def cell(value: Any) -> Text:
+    """Scraped text for the terminal: never rich markup ("[/b]" would crash), never escape sequences."""
+    return Text("" if value is None else _CONTROL.sub("", str(value)))

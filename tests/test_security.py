@@ -122,3 +122,14 @@ def test_search_input_is_never_sql_or_fts_syntax(tmp_path: Path, query: str) -> 
     assert result.exit_code == 0, result.stderr
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT count(*) FROM announcements").fetchone() == (0,)
+
+
+def test_titles_with_markup_and_escape_codes_print_as_plain_text(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "h.db")
+    title = "Hub [/bold] Karlsruhe \x1b[31mrot\x1b[0m"
+    article = Article(url="https://example.org/a", title=title, text="Der Digital Hub Karlsruhe wächst.")
+    save_article(db, source_id="x", url=article.url, article=article, analysis=Analysis(relevant=True))
+    db.close()
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "h.db"), "search", "Karlsruhe"])
+    assert result.exit_code == 0, result.stderr
+    assert "[/bold]" in result.stdout and "\x1b" not in result.stdout
