@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import email
 import logging
-import shutil
 import socket
 import ssl
-import subprocess
 from collections.abc import Iterator
 from datetime import date, datetime
 from email.policy import default as default_policy
@@ -273,19 +271,6 @@ def test_a_duplicate_is_one_item_with_its_other_source(db, inbox) -> None:
 
 
 # --- TLS and login ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def self_signed(tmp_path: Path) -> tuple[Path, Path]:
-    if not shutil.which("openssl"):
-        pytest.skip("the openssl command is needed to make a test certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return cert, key
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import resource
-import shutil
 import signal
 import socket
 import sqlite3
@@ -89,15 +88,8 @@ def test_unresolvable_host(german_site: LocalSite, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def tls_site(tmp_path: Path) -> Iterator[LocalSite]:
-    if not shutil.which("openssl"):
-        pytest.skip("the openssl command is needed to make a self-signed certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+def tls_site(self_signed: tuple[Path, Path]) -> Iterator[LocalSite]:
+    cert, key = self_signed
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     site = LocalSite()
