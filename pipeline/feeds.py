@@ -57,7 +57,10 @@ def parse_feed(body: bytes, *, content_type: str, url: str) -> ParsedFeed:
     if is_json_feed(body, content_type):
         return _json_feed(body, url)
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
-    parsed = feedparser.parse(body, response_headers=headers)
+    try:
+        parsed = feedparser.parse(body, response_headers=headers)
+    except (UnicodeError, LookupError, ValueError) as exc:  # feedparser trips on some encoding declarations
+        return ParsedFeed([], f"feed could not be parsed: {type(exc).__name__}: {exc}")
     items = [item for entry in parsed.entries if (item := _xml_item(entry, url)) is not None]
     return ParsedFeed(_unique(items), _bozo_error(parsed, items, url))
 
@@ -83,7 +86,9 @@ def _xml_item(entry: Any, base: str) -> FeedItem | None:
     title = entry.get("title")
     if not (link or guid or title or content):
         return None
-    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    # dict.get: feedparser's own get() maps a missing published_parsed onto updated_parsed with a
+    # DeprecationWarning; we ask for each explicitly
+    stamp = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     published = datetime(*tuple(stamp)[:6]).replace(tzinfo=UTC) if stamp else None
     absolute = urljoin(base, link) if link else None
     return FeedItem(item_key(guid, absolute, title, content), absolute, title, published, content)

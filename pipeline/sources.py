@@ -66,10 +66,15 @@ async def discover(
         discovery = await _listing(source, fetcher, known)
     else:
         discovery = await _sitemap(source, fetcher, last_fetched or (lambda urls: {}))
-    unique = {link.url: link for link in discovery.links if source.wants(link.url)}
+    unique = {link.url: link for link in discovery.links if _web(link.url) and source.wants(link.url)}
     discovery.links = list(unique.values())
     discovery.unchanged = [url for url in dict.fromkeys(discovery.unchanged) if source.wants(url)]
     return discovery
+
+
+def _web(url: str) -> bool:
+    """Only http(s) links are articles: `ftp:`, `mailto:` or a typo like `ittps:` are dropped, not fetched."""
+    return url.startswith(("http://", "https://"))
 
 
 async def _get(fetcher: Fetcher, source: Source, url: str, accept: tuple[str, ...]) -> Response:
@@ -165,7 +170,7 @@ async def _sitemap(source: Source, fetcher: Fetcher, last_fetched: LastFetched) 
         if _local(root.tag) == "sitemapindex":
             queue += _children(root, url)
         else:
-            _urlset(root, source, discovery, last_fetched)
+            _urlset(root, source, discovery, last_fetched, url)
     return discovery
 
 
@@ -195,12 +200,14 @@ def _children(root: etree._Element, base: str) -> list[str]:
     return [loc for _, loc in sorted(entries, key=lambda e: e[0], reverse=True)]
 
 
-def _urlset(root: etree._Element, source: Source, discovery: Discovery, last_fetched: LastFetched) -> None:
+def _urlset(
+    root: etree._Element, source: Source, discovery: Discovery, last_fetched: LastFetched, base: str
+) -> None:
     entries = []
     for node in root:
         loc = _child_text(node, "loc")
-        if loc:
-            entries.append((canonical_url(loc), node))
+        if loc:  # the protocol wants absolute URLs; a relative one is read against the sitemap's own
+            entries.append((canonical_url(urljoin(base, loc)), node))
     seen = last_fetched([url for url, _ in entries])
     for url, node in entries:
         lastmod = _w3c_date(_child_text(node, "lastmod"))
