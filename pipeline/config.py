@@ -82,6 +82,7 @@ class Settings(_Strict):
     max_bytes: int = Field(MAX_BYTES, ge=1024)
     max_retries: int = Field(MAX_RETRIES, ge=0, le=10)
     recheck_days: int = Field(RECHECK_DAYS, ge=0)
+    raw_retention_days: int = Field(365, ge=0)  # superseded raw captures; the latest stays; 0 = forever
     digest: DigestSettings = Field(default_factory=DigestSettings)
 
     @field_validator("timezone")
