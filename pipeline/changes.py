@@ -27,8 +27,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 HASH_SCHEME = 2  # bump when the rules change; stored hashes of an older scheme are re-checked, not trusted
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
-_TYPOGRAPHY = str.maketrans(
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_TYPOGRAPHY = dict(
     {
         "„": '"',
         "“": '"',
@@ -50,6 +50,7 @@ _TYPOGRAPHY = str.maketrans(
         "…": "...",
     }
 )
+_TYPOGRAPHIC = re.compile("[" + "".join(_TYPOGRAPHY) + "]")
 _SPACES = re.compile(r"\s+")
 
 _MONTHS = "Januar|Jänner|Februar|März|Maerz|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
@@ -76,6 +77,9 @@ BOILERPLATE_LINES = re.compile(
     re.IGNORECASE,
 )
 
+BOILERPLATE_MAX_CHARS = 200
+_DIGIT = re.compile(r"\d")
+
 TRACKING_PARAMS = re.compile(
     r"^(?:utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|_gl|wt_mc|wt\.mc_id|pk_\w+|piwik_\w+"
     r"|mtm_\w+|itm_\w+|ref|ref_src|source|campaign|cmp|icid|ocid|s_cid|yclid|igshid)$",
@@ -89,7 +93,9 @@ _SENTENCE_END = re.compile(r"[.!?:;\"')]$")
 
 def clean(text: str) -> str:
     """Rule 1: one spelling of the same characters, one space between words, no blank lines."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_TYPOGRAPHY)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    text = _TYPOGRAPHIC.sub(lambda m: _TYPOGRAPHY[m.group()], _INVISIBLE.sub("", text))
     lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 
@@ -98,19 +104,25 @@ def normalise(text: str) -> str:
     """The form stored hashes compare (rules 1-4); line structure is kept for the teaser rule."""
     lines = []
     for line in clean(text).splitlines():
-        line = _SPACES.sub(" ", _URL.sub(_strip_tracking, STAMP.sub("", line))).strip(" ,;-|·")
-        if line and not BOILERPLATE_LINES.match(line):
+        if _DIGIT.search(line):  # every stamp has a date; most lines have no digit at all
+            line = STAMP.sub("", line)
+        if "http" in line:
+            line = _URL.sub(_strip_tracking, line)
+        line = _SPACES.sub(" ", line).strip(" ,;-|·")
+        if line and (len(line) > BOILERPLATE_MAX_CHARS or not BOILERPLATE_LINES.match(line)):
             lines.append(line)
     return "\n".join(lines)
 
 
 def _strip_tracking(match: re.Match[str]) -> str:
-    url = match.group(0)
+    """Drop tracking parameters from one URL; sentence punctuation after it is not part of it."""
+    found = match.group(0)
+    url = found.rstrip(".,;:!?")
     parts = urlsplit(url)
     if not parts.query:
-        return url
+        return found
     kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)]
-    return urlunsplit(parts._replace(query=urlencode(kept)))
+    return urlunsplit(parts._replace(query=urlencode(kept))) + found[len(url) :]
 
 
 def is_teaser(line: str) -> bool:
@@ -135,13 +147,16 @@ def comparison_form(title: str, text: str) -> str:
 
 def content_hash(title: str, text: str) -> str:
     """SHA-256 of the comparison form, prefixed by the scheme so a rule change is recognisable."""
-    digest = hashlib.sha256(comparison_form(title, text).encode()).hexdigest()
-    return f"{HASH_SCHEME}:{digest}"
+    return hash_form(comparison_form(title, text))
 
 
-def same_content(old_title: str, old_text: str, title: str, text: str) -> bool:
-    """Compare by the current rules, whatever scheme the stored hash was made with."""
-    return comparison_form(old_title, old_text) == comparison_form(title, text)
+def hash_form(form: str) -> str:
+    return f"{HASH_SCHEME}:{hashlib.sha256(form.encode()).hexdigest()}"
+
+
+def same_content(old_title: str, old_text: str, form: str) -> bool:
+    """Compare a stored version with a new comparison form by the current rules, whatever the stored hash."""
+    return comparison_form(old_title, old_text) == form
 
 
 def make_diff(old: str, new: str, version: int) -> str:

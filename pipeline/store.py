@@ -11,7 +11,8 @@ import logging
 import os
 import sqlite3
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ import sqlite_utils
 
 from pipeline import fingerprint
 from pipeline.archive import load_raw, prune, raw_page, save_raw
-from pipeline.changes import content_hash, make_diff, normalise, same_content
+from pipeline.changes import comparison_form, content_hash, hash_form, make_diff, normalise, same_content
 from pipeline.entities import Analysis
 from pipeline.errors import StoreError
 from pipeline.extract import Article
@@ -146,9 +147,9 @@ def m010_near_duplicates(db: sqlite_utils.Database) -> None:
         CREATE INDEX idx_events_created ON events(created_at);
         """,
     )
-    rows = db.execute("SELECT id, text FROM announcements ORDER BY id").fetchall()
-    for ann_id, text in rows:
-        fingerprint.link_duplicate(db, ann_id, text or "")
+    rows = db.execute("SELECT id, title, text FROM announcements ORDER BY id").fetchall()
+    for ann_id, title, text in rows:
+        fingerprint.link_duplicate(db, ann_id, comparison_form(title or "", text or ""))
 
 
 @migration
@@ -269,6 +270,28 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
 
 
 # --- announcements ----------------------------------------------------------------------------
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """One transaction, or a savepoint inside the caller's: a run commits per item, a bulk load per batch.
+
+    Either way a failure undoes exactly this item's writes.
+    """
+    if not db.conn.in_transaction:
+        with db.conn:
+            yield
+        return
+    db.execute("SAVEPOINT item")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK TO item")
+        db.execute("RELEASE item")
+        raise
+    db.execute("RELEASE item")
+
+
 # normalise, content_hash and make_diff live in pipeline.changes (the rules); re-exported here.
 
 
@@ -298,23 +321,24 @@ def save_article(
     Only a change of the comparison form (pipeline.changes) makes a version; noise does not.
     """
     fetched_at = fetched_at or now_iso()
-    digest = content_hash(article.title, article.text)
-    with db.conn:
+    form = comparison_form(article.title, article.text)
+    digest = hash_form(form)
+    with transaction(db):
         row = db.execute(
             "SELECT id, version, content_hash, title, text, duplicate_of FROM announcements WHERE url = ?",
             [url],
         ).fetchone()
         if row is None:
-            return _insert_new(db, source_id, url, article, analysis, digest, fetched_at)
+            return _insert_new(db, source_id, url, article, analysis, form, fetched_at)
         ann_id, version, old_hash, old_title, old_text, duplicate_of = row
-        if old_hash == digest or same_content(old_title or "", old_text or "", article.title, article.text):
+        if old_hash == digest or same_content(old_title or "", old_text or "", form):
             db.execute(
                 "UPDATE announcements SET last_seen_at = ?, gone_at = NULL, content_hash = ? WHERE id = ?",
                 [fetched_at, digest, ann_id],
             )
             return Saved(ann_id, "unchanged", version, duplicate_of)
         old = (old_title, old_text)
-        return _update_changed(db, ann_id, version + 1, old, article, analysis, digest, fetched_at)
+        return _update_changed(db, ann_id, version + 1, old, article, analysis, form, fetched_at)
 
 
 def _update_changed(
@@ -324,9 +348,10 @@ def _update_changed(
     old: tuple[str | None, str | None],
     article: Article,
     analysis: Analysis,
-    digest: str,
+    form: str,
     fetched_at: str,
 ) -> Saved:
+    digest = hash_form(form)
     diff = make_diff(f"{old[0] or ''}\n\n{old[1] or ''}", f"{article.title}\n\n{article.text}", version)
     db.execute(
         """UPDATE announcements SET title = ?, text = ?, published_at = COALESCE(?, published_at),
@@ -350,7 +375,7 @@ def _update_changed(
     _write_version(db, ann_id, version, article, digest, fetched_at, diff)
     write_entities(db, ann_id, version, analysis)
     _event(db, ann_id, version, "changed", fetched_at)
-    original = fingerprint.link_duplicate(db, ann_id, article.text)
+    original = fingerprint.link_duplicate(db, ann_id, form)
     return Saved(ann_id, "changed", version, original)
 
 
@@ -360,9 +385,10 @@ def _insert_new(
     url: str,
     article: Article,
     analysis: Analysis,
-    digest: str,
+    form: str,
     fetched_at: str,
 ) -> Saved:
+    digest = hash_form(form)
     cursor = db.execute(
         """INSERT INTO announcements (source_id, url, title, published_at, modified_at, author, text,
            language, content_hash, version, first_seen_at, last_seen_at, relevant)
@@ -386,7 +412,7 @@ def _insert_new(
     _write_version(db, ann_id, 1, article, digest, fetched_at, None)
     write_entities(db, ann_id, 1, analysis)
     _event(db, ann_id, 1, "new", fetched_at)
-    original = fingerprint.link_duplicate(db, ann_id, article.text)
+    original = fingerprint.link_duplicate(db, ann_id, form)
     return Saved(ann_id, "new", 1, original)
 
 
