@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
+from pipeline.transactions import transaction
+
 COMPRESSION_LEVEL = 6
 
 
@@ -39,7 +41,7 @@ def save_raw(
     """Keep the latest capture; move a different earlier one to the history. True when the body changed."""
     fetched_at = fetched_at or _now()
     sha = hashlib.sha256(body).hexdigest()
-    with db.conn:
+    with transaction(db):
         old = db.execute("SELECT sha256 FROM raw_pages WHERE url = ?", [url]).fetchone()
         if old is not None and old[0] == sha:
             db.execute("UPDATE raw_pages SET fetched_at = ? WHERE url = ?", [fetched_at, url])
@@ -76,5 +78,5 @@ def prune(db: sqlite_utils.Database, *, retention_days: int, now: datetime | Non
     if retention_days <= 0:
         return 0
     cutoff = ((now or datetime.now(UTC)) - timedelta(days=retention_days)).isoformat(timespec="seconds")
-    with db.conn:
+    with transaction(db):
         return db.execute("DELETE FROM raw_page_history WHERE replaced_at < ?", [cutoff]).rowcount

@@ -11,8 +11,7 @@ import logging
 import os
 import sqlite3
 import zlib
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ from pipeline.changes import comparison_form, content_hash, hash_form, make_diff
 from pipeline.entities import Analysis
 from pipeline.errors import StoreError
 from pipeline.extract import Article
+from pipeline.transactions import transaction
 from pipeline.views import ensure_views
 
 logger = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
     Writes only when something is missing or outdated, so a reader opening the database never waits.
     """
     if "announcements_fts" not in db.table_names():
-        with db.conn:
+        with transaction(db):
             db["announcements"].enable_fts(
                 ["title", "text"],
                 fts_version="FTS5",
@@ -240,7 +240,7 @@ def _narrow_fts_update_trigger(db: sqlite_utils.Database) -> None:
     row = db.execute(sql).fetchone()
     if row and row[0] == FTS_UPDATE_TRIGGER:
         return
-    with db.conn:
+    with transaction(db):
         db.execute('DROP TRIGGER IF EXISTS "announcements_au"')
         db.execute(FTS_UPDATE_TRIGGER)
 
@@ -270,29 +270,6 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
 
 
 # --- announcements ----------------------------------------------------------------------------
-
-
-@contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[None]:
-    """One transaction, or a savepoint inside the caller's: a run commits per item, a bulk load per batch.
-
-    Either way a failure undoes exactly this item's writes.
-    """
-    if not db.conn.in_transaction:
-        with db.conn:
-            yield
-        return
-    db.execute("SAVEPOINT item")
-    try:
-        yield
-    except BaseException:
-        db.execute("ROLLBACK TO item")
-        db.execute("RELEASE item")
-        raise
-    db.execute("RELEASE item")
-
-
-# normalise, content_hash and make_diff live in pipeline.changes (the rules); re-exported here.
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -468,7 +445,7 @@ def mark_gone(db: sqlite_utils.Database, url: str, at: str | None = None) -> boo
 
     Keeps the first `gone_at`; a later successful fetch clears it. True when a row was marked now.
     """
-    with db.conn:
+    with transaction(db):
         cursor = db.execute(
             "UPDATE announcements SET gone_at = ? WHERE url = ? AND gone_at IS NULL", [at or now_iso(), url]
         )
@@ -604,7 +581,7 @@ def maintain(
         db.execute("VACUUM")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     after = db_size(path)
-    with db.conn:
+    with transaction(db):
         db.execute(
             """INSERT INTO maintenance (started_at, finished_at, vacuum, raw_pruned, bytes_before,
                bytes_after) VALUES (?, ?, ?, ?, ?, ?)""",
@@ -630,4 +607,5 @@ __all__ = [
     "raw_page",
     "save_article",
     "save_raw",
+    "transaction",
 ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from pipeline.transactions import transaction
+
 # The initiative's focus sectors (INTERFACE.md); each becomes a column of sector_hub_matrix.
 SECTORS = (
     "Fintech",
@@ -86,7 +88,7 @@ def ensure_views(db: sqlite_utils.Database) -> list[str]:
         row = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?", [name]).fetchone()
         if row and row[0] == wanted:
             continue
-        with db.conn:
+        with transaction(db):
             db.execute(f"DROP VIEW IF EXISTS {name}")
             db.execute(wanted)
         written.append(name)
