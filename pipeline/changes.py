@@ -51,7 +51,6 @@ _TYPOGRAPHY = dict(
     }
 )
 _TYPOGRAPHIC = re.compile("[" + "".join(_TYPOGRAPHY) + "]")
-_SPACES = re.compile(r"\s+")
 
 _MONTHS = "Januar|Jänner|Februar|März|Maerz|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
 _DATE = (
@@ -79,6 +78,7 @@ BOILERPLATE_LINES = re.compile(
 
 BOILERPLATE_MAX_CHARS = 200
 _DIGIT = re.compile(r"\d")
+_STAMP_HINT = re.compile("stand|aktualisiert|geändert|änderung|update|updated")
 
 TRACKING_PARAMS = re.compile(
     r"^(?:utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|_gl|wt_mc|wt\.mc_id|pk_\w+|piwik_\w+"
@@ -88,7 +88,7 @@ TRACKING_PARAMS = re.compile(
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
 
 TEASER_MAX_CHARS = 120
-_SENTENCE_END = re.compile(r"[.!?:;\"')]$")
+SENTENCE_END = tuple(".!?:;\"')")
 
 
 def clean(text: str) -> str:
@@ -96,7 +96,7 @@ def clean(text: str) -> str:
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     text = _TYPOGRAPHIC.sub(lambda m: _TYPOGRAPHY[m.group()], _INVISIBLE.sub("", text))
-    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    lines = (" ".join(line.split()) for line in text.splitlines())  # str.split knows Unicode spaces
     return "\n".join(line for line in lines if line)
 
 
@@ -104,14 +104,19 @@ def normalise(text: str) -> str:
     """The form stored hashes compare (rules 1-4); line structure is kept for the teaser rule."""
     lines = []
     for line in clean(text).splitlines():
-        if _DIGIT.search(line):  # every stamp has a date; most lines have no digit at all
-            line = STAMP.sub("", line)
+        if _might_hold_a_stamp(line):
+            line = " ".join(STAMP.sub("", line).split())
         if "http" in line:
             line = _URL.sub(_strip_tracking, line)
-        line = _SPACES.sub(" ", line).strip(" ,;-|·")
+        line = line.strip(" ,;-|·")
         if line and (len(line) > BOILERPLATE_MAX_CHARS or not BOILERPLATE_LINES.match(line)):
             lines.append(line)
     return "\n".join(lines)
+
+
+def _might_hold_a_stamp(line: str) -> bool:
+    """A cheap pre-check (plain substring tests) before the costly STAMP pattern."""
+    return _DIGIT.search(line) is not None and _STAMP_HINT.search(line.lower()) is not None
 
 
 def _strip_tracking(match: re.Match[str]) -> str:
@@ -127,7 +132,7 @@ def _strip_tracking(match: re.Match[str]) -> str:
 
 def is_teaser(line: str) -> bool:
     """A teaser or link-list line: short and not a sentence (no final punctuation)."""
-    return len(line) <= TEASER_MAX_CHARS and not _SENTENCE_END.search(line)
+    return len(line) <= TEASER_MAX_CHARS and line[-1:] not in SENTENCE_END
 
 
 def comparison_form(title: str, text: str) -> str:

@@ -467,6 +467,18 @@ def bench_views(db_path: Path) -> None:
     print(f"  {'hubwatch hubs (hub_table)':42} {statistics.median(times):9.1f} ms")
 
 
+def bench_new(db_path: Path, count: int) -> None:
+    """New announcements the way a run saves them: one transaction each, on top of the filled database."""
+    db = store.open_db(db_path)
+    start = db.execute("SELECT max(id) FROM announcements").fetchone()[0] or 0
+    items = [generate(i) for i in range(start, start + count)]
+    started = time.perf_counter()
+    for source, url, article, analysis, at in items:
+        store.save_article(db, source_id=source, url=url, article=article, analysis=analysis, fetched_at=at)
+    elapsed = time.perf_counter() - started
+    print(f"  {count:,} new items in {elapsed:.2f} s ({count / elapsed:,.0f}/s)")
+
+
 def bench_rerun(db_path: Path, rows: int, count: int) -> None:
     db = store.open_db(db_path)
     picks = random.Random(7).sample(range(rows), min(count, rows))
@@ -490,6 +502,9 @@ def main() -> None:
         "--batch", type=int, default=500, help="announcements per transaction in the bulk fill"
     )
     parser.add_argument("--per-item", type=int, default=10_000, help="last rows saved one transaction each")
+    parser.add_argument(
+        "--new", type=int, default=0, help="also time this many new items, one transaction each"
+    )
     parser.add_argument("--skip-fill", action="store_true", help="reuse an already filled --db")
     args = parser.parse_args()
     db_path = args.db or Path(tempfile.mkdtemp(prefix="hubwatch-bench-")) / "bench.db"
@@ -502,6 +517,9 @@ def main() -> None:
     bench_search(db_path, args.repeat)
     print("views:")
     bench_views(db_path)
+    if args.new:
+        print("new announcements through save_article, one transaction each:")
+        bench_new(db_path, args.new)
     print("unchanged rerun through save_article:")
     bench_rerun(db_path, args.rows, args.rerun)
 
