@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -83,13 +82,17 @@ def fts_query(query: str) -> str:
         positive.pop()
     if not positive:
         return ""
-    expression = positive[0]
-    for before, term in itertools.pairwise(positive):
-        if term != "OR":
-            expression += " " if before == "OR" else " AND "
-            expression += term
+    groups: list[list[str]] = []  # "a OR b c" means (a OR b) AND c, as a search box user expects
+    joined = False
+    for term in positive:
+        if term == "OR":
+            joined = True
+        elif joined and groups:
+            groups[-1].append(term)
+            joined = False
         else:
-            expression += " OR"
+            groups.append([term])
+    expression = " AND ".join(g[0] if len(g) == 1 else "(" + " OR ".join(g) + ")" for g in groups)
     return expression + "".join(f" NOT {t}" for t in negative)
 
 
