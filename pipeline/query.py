@@ -265,9 +265,9 @@ def status_lines(db: sqlite_utils.Database, db_path: str, *, now: datetime | Non
 
 def database_line(db: sqlite_utils.Database, db_path: str) -> str:
     """Size on disk, what it holds, and when it was last vacuumed (`hubwatch maintain --vacuum`)."""
-    total, gone, copies = db.execute(
-        "SELECT count(*), count(gone_at), count(duplicate_of) FROM announcements"
-    ).fetchone()
+    total = db.execute("SELECT count(*) FROM announcements").fetchone()[0]
+    gone = db.execute("SELECT count(*) FROM announcements WHERE gone_at IS NOT NULL").fetchone()[0]
+    copies = db.execute("SELECT count(*) FROM announcements WHERE duplicate_of IS NOT NULL").fetchone()[0]
     vacuumed = last_vacuum(db) or "never"
     return (
         f"database {db_path}: {db_size(db_path) / 1e6:.1f} MB, {total} announcements "

@@ -183,6 +183,12 @@ def m020_maintenance_log(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m021_status_indexes(db: sqlite_utils.Database) -> None:
+    """`hubwatch status` counts gone announcements from an index, not a scan of every text."""
+    db.execute("CREATE INDEX idx_announcements_gone ON announcements(gone_at) WHERE gone_at IS NOT NULL")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
@@ -217,7 +223,7 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
     """
     if "announcements_fts" not in db.table_names():
         with transaction(db):
-            db["announcements"].enable_fts(
+            db.table("announcements").enable_fts(
                 ["title", "text"],
                 fts_version="FTS5",
                 create_triggers=True,
@@ -255,7 +261,7 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        conn.isolation_level = ""  # back to implicit transactions, committed by `with db.conn`
+        conn.isolation_level = ""  # type: ignore[assignment]  # implicit transactions, as before
         db = sqlite_utils.Database(conn)
         db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
