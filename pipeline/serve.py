@@ -24,6 +24,7 @@ METADATA_DB_NAME = "hubwatch"  # the database key in db/metadata.yml
 SETTINGS = {
     "sql_time_limit_ms": 3000,  # the views aggregate over every announcement: give them time
     "facet_time_limit_ms": 500,
+    "suggest_facets": False,  # each suggestion is a GROUP BY over a view of every announcement
     "default_page_size": 50,
     "max_returned_rows": 5000,
     "allow_download": False,  # the file is live and large; analysts export CSV/JSON of queries instead
