@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 import sqlite_utils
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline import store
 from pipeline.changes import comparison_form, content_hash, normalise
@@ -128,3 +130,15 @@ def test_comparison_form_sorts_only_runs_of_teasers() -> None:
 
 def test_normalise_keeps_words_and_drops_noise() -> None:
     assert normalise("  Stand: 1.2.2024\n„KI“ im\u00a0Hub\u00ad  Karlsruhe  ") == '"KI" im Hub Karlsruhe'
+
+
+_WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzäöüßABCDEFGHÄÖÜ", min_size=1, max_size=12)
+_SENTENCES = st.lists(_WORDS, min_size=1, max_size=12).map(lambda ws: " ".join(ws) + ".")
+
+
+@given(st.lists(_SENTENCES, min_size=1, max_size=6), st.integers(0, 3))
+def test_typography_and_spacing_never_change_the_hash(paragraphs: list[str], seed: int) -> None:
+    text = "\n".join(paragraphs)
+    noisy = text.replace(" ", ["  ", "\u00a0", " \u00ad", "\t"][seed]).replace("\n", "\n\n")
+    noisy = f"Stand: {seed + 1}.3.2024\n" + noisy + "\nArtikel teilen"
+    assert content_hash("Titel", noisy) == content_hash("Titel", text)
