@@ -136,28 +136,29 @@ def search_announcements(
     if not match:
         return []
     where, params = _filter_sql(filters or SearchFilters())
-    floor = _window_floor(db, match)
+    floor = _window_floor(db, match, where, params)
     rows = _ranked(db, match, where, params, floor, limit * DUPLICATE_HEADROOM)
-    if floor and len(rows) < limit:  # the filters left too few in the window: rank every match
-        rows = _ranked(db, match, where, params, 0, limit * DUPLICATE_HEADROOM)
     return _one_per_original(db, rows, limit)
 
 
 DUPLICATE_HEADROOM = 4  # fetch this many times `limit` hits, so folding copies still fills the page
-RANK_WINDOW = 2_000  # a query matching more than this ranks its most recent RANK_WINDOW matches
+RANK_WINDOW = 500  # a query matching more than this ranks its most recent RANK_WINDOW matches
 
 
-def _window_floor(db: sqlite_utils.Database, match: str) -> int:
-    """The rowid of the RANK_WINDOW-th newest match, or 0 when there are fewer.
+def _window_floor(db: sqlite_utils.Database, match: str, where: str, params: list[Any]) -> int:
+    """The rowid of the RANK_WINDOW-th newest match that passes the filters, or 0 when there are fewer.
 
-    bm25 costs time per matching row; a query as broad as "Hub" over a million announcements would
-    take seconds. Walking the index newest-first to the window's edge costs little, and ranking
-    within the newest matches is what an analyst watching the press wants.
+    bm25 visits every matching row (and every row of each term, for its weights); a query as broad as
+    "Hub" over a million announcements would take seconds. Walking the index newest-first to the
+    window's edge needs no ranking, and ranking the newest matches is what an analyst watching the
+    press wants.
     """
     row = db.execute(
-        """SELECT rowid FROM announcements_fts WHERE announcements_fts MATCH ?
-           ORDER BY rowid DESC LIMIT 1 OFFSET ?""",
-        [match, RANK_WINDOW - 1],
+        f"""SELECT announcements_fts.rowid FROM announcements_fts
+            JOIN announcements a ON a.id = announcements_fts.rowid
+            WHERE announcements_fts MATCH ?{where}
+            ORDER BY announcements_fts.rowid DESC LIMIT 1 OFFSET ?""",
+        [match, *params, RANK_WINDOW - 1],
     ).fetchone()
     return int(row[0]) if row else 0
 
