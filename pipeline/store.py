@@ -308,34 +308,43 @@ def save_article(
     digest = hash_form(form)
     with transaction(db):
         row = db.execute(
-            "SELECT id, version, content_hash, title, text, duplicate_of FROM announcements WHERE url = ?",
-            [url],
+            "SELECT id, version, content_hash, duplicate_of FROM announcements WHERE url = ?", [url]
         ).fetchone()
         if row is None:
             return _insert_new(db, source_id, url, article, analysis, form, fetched_at)
-        ann_id, version, old_hash, old_title, old_text, duplicate_of = row
-        if old_hash == digest or same_content(old_title or "", old_text or "", form):
+        ann_id, version, old_hash, duplicate_of = row
+        if old_hash == digest or _same_as_stored(db, ann_id, form):
             db.execute(
                 "UPDATE announcements SET last_seen_at = ?, gone_at = NULL, content_hash = ? WHERE id = ?",
                 [fetched_at, digest, ann_id],
             )
             return Saved(ann_id, "unchanged", version, duplicate_of)
-        old = (old_title, old_text)
-        return _update_changed(db, ann_id, version + 1, old, article, analysis, form, fetched_at)
+        return _update_changed(db, ann_id, version + 1, article, analysis, form, fetched_at)
+
+
+def _same_as_stored(db: sqlite_utils.Database, ann_id: int, form: str) -> bool:
+    """The hash differs: maybe only its scheme did. Compare the stored version by today's rules."""
+    title, text = _stored_version(db, ann_id)
+    return same_content(title or "", text or "", form)
+
+
+def _stored_version(db: sqlite_utils.Database, ann_id: int) -> tuple[str | None, str | None]:
+    row = db.execute("SELECT title, text FROM announcements WHERE id = ?", [ann_id]).fetchone()
+    return row[0], row[1]
 
 
 def _update_changed(
     db: sqlite_utils.Database,
     ann_id: int,
     version: int,
-    old: tuple[str | None, str | None],
     article: Article,
     analysis: Analysis,
     form: str,
     fetched_at: str,
 ) -> Saved:
     digest = hash_form(form)
-    diff = make_diff(f"{old[0] or ''}\n\n{old[1] or ''}", f"{article.title}\n\n{article.text}", version)
+    old_title, old_text = _stored_version(db, ann_id)
+    diff = make_diff(f"{old_title or ''}\n\n{old_text or ''}", f"{article.title}\n\n{article.text}", version)
     db.execute(
         """UPDATE announcements SET title = ?, text = ?, published_at = COALESCE(?, published_at),
            modified_at = ?, author = ?, language = ?, content_hash = ?, version = ?, last_seen_at = ?,
