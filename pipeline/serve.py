@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 METADATA = Path(__file__).resolve().parents[1] / "db" / "metadata.yml"
 METADATA_DB_NAME = "hubwatch"  # the database key in db/metadata.yml
 SETTINGS = {
-    "sql_time_limit_ms": 3000,  # the views aggregate over every announcement: give them time
+    "sql_time_limit_ms": 10_000,  # views aggregate every fact; the progress handler slows them 2-3x
     "facet_time_limit_ms": 500,
     "suggest_facets": False,  # each suggestion is a GROUP BY over a view of every announcement
     "default_page_size": 50,
