@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -241,40 +241,70 @@ format_option = click.option(
 )
 
 
+def _iso_day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """--since/--until take an ISO date (YYYY-MM-DD)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date like 2024-03-31") from exc
+
+
 @cli.command()
 @click.argument("query")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--since", metavar="DATE", callback=_iso_day, help="Published (else first seen) on or after.")
+@click.option("--until", metavar="DATE", callback=_iso_day, help="Published (else first seen) on or before.")
+@click.option("--source", "source_id", metavar="ID", help="Only announcements of this source.")
+@click.option("--hub", metavar="NAME", help='Only announcements mentioning this hub, e.g. "Karlsruhe".')
+@click.option("--sector", metavar="NAME", help='Only announcements mentioning this sector, e.g. "Logistik".')
 @format_option
 @click.pass_context
-def search(ctx: click.Context, query: str, limit: int, fmt: Any) -> None:
-    """Full-text search over announcements (German-aware; "Logistik*" for compounds).
+def search(
+    ctx: click.Context,
+    query: str,
+    limit: int,
+    since: str | None,
+    until: str | None,
+    source_id: str | None,
+    hub: str | None,
+    sector: str | None,
+    fmt: Any,
+) -> None:
+    """Full-text search over announcements, best first, near-duplicates shown once.
 
-    Example: hubwatch search "Smart Systems Hub" --limit 5 --format json
+    German-aware: each word also finds its inflected forms and the compounds it starts
+    ("Hubs" finds Hub, "Logistik" finds Logistikbranche); "quoted phrases" match exactly,
+    OR between words widens, -word excludes.
+
+    Example: hubwatch search "Smart Systems Hub" --since 2024-01-01 --hub Dresden/Leipzig --format json
     """
-    from pipeline.query import search_announcements
+    from pipeline.query import SearchFilters, search_announcements
 
     db = _open_existing(ctx)
-    rows = search_announcements(db, query, limit=limit)
-    emit(rows, ["id", "published_at", "source_id", "title", "url", "snippet"], fmt, title=f"search: {query}")
+    filters = SearchFilters(since=since, until=until, source=source_id, hub=hub, sector=sector)
+    rows = search_announcements(db, query, limit=limit, filters=filters)
+    columns = ["id", "published_at", "source_id", "title", "url", "snippet", "also_in", "score"]
+    emit(rows, columns, fmt, title=f"search: {query}")
 
 
 @cli.command()
 @format_option
 @click.pass_context
 def hubs(ctx: click.Context, fmt: Any) -> None:
-    """The hubs as the database knows them: cities, sectors, mentions, last seen.
+    """The hubs as the database knows them: cities and sectors with evidence counts, mentions, last seen.
+
+    Derived from hub_facts of each announcement's current version; "Logistik (3)" means three
+    evidence sentences state that sector.
 
     Example: hubwatch hubs --format csv > hubs.csv
     """
     from pipeline.query import hub_table
 
     db = _open_existing(ctx)
-    emit(
-        hub_table(db),
-        ["hub", "cities", "sectors", "mentions", "announcements", "last_seen"],
-        fmt,
-        title="hubs",
-    )
+    columns = ["hub", "cities", "sectors", "evidence", "mentions", "announcements", "last_seen"]
+    emit(hub_table(db), columns, fmt, title="hubs")
 
 
 # --- sources check, status, reprocess, serve ---------------------------------------------------
@@ -329,6 +359,55 @@ def status(ctx: click.Context, fmt: Any) -> None:
     warning = health_warning(db, datetime.now(UTC))
     if warning:
         click.echo(f"WARNING: {warning}", err=True)
+
+
+@cli.command()
+@click.option(
+    "--vacuum", is_flag=True, help="Also VACUUM: rewrites the file; holds the write lock meanwhile."
+)
+@click.pass_context
+def maintain(ctx: click.Context, vacuum: bool) -> None:
+    """Database upkeep: drop raw captures older than settings.raw_retention_days, PRAGMA optimize, VACUUM.
+
+    Recorded in the `maintenance` table; `hubwatch status` shows the last vacuum. Run it weekly
+    from cron, with --vacuum when no run is due.
+
+    Example: hubwatch maintain --vacuum
+    """
+    config = _config(ctx)
+    db = _open_existing(ctx)
+    done = store.maintain(db, _db_path(ctx), retention_days=config.settings.raw_retention_days, vacuum=vacuum)
+    sizes = f"{done.bytes_before / 1e6:.1f} MB → {done.bytes_after / 1e6:.1f} MB"
+    vacuumed = "vacuumed, " if done.vacuumed else ""
+    click.echo(f"maintain: {done.raw_pruned} old raw captures pruned, {vacuumed}{sizes}", err=True)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--metadata",
+    "metadata_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Datasette metadata (default: db/metadata.yml of this project).",
+)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, metadata_path: Path | None) -> None:
+    """Browse the database in Datasette, read-only, while runs go on writing (needs hubwatch[web]).
+
+    Opens the database read-only (not immutable: a run may write meanwhile) with the project's
+    titles, facets and canned queries.
+
+    Example: hubwatch serve --port 8001
+    """
+    from pipeline.serve import serve_database
+
+    path = _db_path(ctx)
+    if not Path(path).exists():
+        raise HubwatchError(f"no database at {path} yet: run `hubwatch run` first")
+    store.open_db(path).close()  # migrate and create the views before Datasette reads
+    click.echo(f"serving {path} read-only on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    serve_database(Path(path), host=host, port=port, metadata_path=metadata_path)
 
 
 @cli.command()

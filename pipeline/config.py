@@ -159,6 +159,7 @@ class Settings(_Strict):
     max_redirects: int = Field(MAX_REDIRECTS, ge=0, le=30)
     extract_workers: int = Field(EXTRACT_WORKERS, ge=0, le=64)
     allow_networks: list[str] = Field(default_factory=list)  # e.g. ["127.0.0.0/8"]: SSRF guard exceptions
+    raw_retention_days: int = Field(365, ge=0)  # superseded raw captures; the latest stays; 0 = forever
     digest: DigestSettings = Field(default_factory=lambda: DigestSettings())
 
     @field_validator("allow_networks")

@@ -349,7 +349,7 @@ def reprocess(
                 text = decode_body(body)[0]
                 article = extract_article(text, url, content_selector=selectors.get(source_id))
                 analysis = analyze(article.text, article.title)
-                with db.conn:
+                with store.transaction(db):  # mentions, facts and the flag change together or not at all
                     store.write_entities(db, row[0], row[1], analysis)
                     db.execute(
                         "UPDATE announcements SET relevant = ? WHERE id = ?", [int(analysis.relevant), row[0]]

@@ -8,22 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
+import os
 import sqlite3
-import unicodedata
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from difflib import unified_diff
 from pathlib import Path
 from typing import Literal
 
 import sqlite_utils
 
+from pipeline import fingerprint
+from pipeline.archive import load_raw, prune, raw_page, save_raw
+from pipeline.changes import comparison_form, content_hash, hash_form, make_diff, normalise, same_content
 from pipeline.entities import Analysis
 from pipeline.errors import StoreError
 from pipeline.extract import Article
+from pipeline.transactions import transaction
+from pipeline.views import ensure_views
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +129,67 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
 
 
 @migration
+def m010_near_duplicates(db: sqlite_utils.Database) -> None:
+    """SimHash per announcement, `duplicate_of` the first-seen copy, and the banded lookup index."""
+    _statements(
+        db,
+        """
+        ALTER TABLE announcements ADD COLUMN simhash INTEGER;
+        ALTER TABLE announcements ADD COLUMN duplicate_of INTEGER REFERENCES announcements(id);
+        CREATE TABLE fingerprint_bands (
+            band INTEGER NOT NULL, bucket INTEGER NOT NULL,
+            announcement_id INTEGER NOT NULL REFERENCES announcements(id) ON DELETE CASCADE,
+            PRIMARY KEY (band, bucket, announcement_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX idx_fingerprint_bands_announcement ON fingerprint_bands(announcement_id);
+        CREATE INDEX idx_announcements_duplicate_of ON announcements(duplicate_of);
+        CREATE INDEX idx_announcements_first_seen ON announcements(first_seen_at);
+        CREATE INDEX idx_events_created ON events(created_at);
+        """,
+    )
+    rows = db.execute("SELECT id, title, text FROM announcements ORDER BY id").fetchall()
+    for ann_id, title, text in rows:
+        fingerprint.link_duplicate(db, ann_id, comparison_form(title or "", text or ""))
+
+
+@migration
+def m011_raw_page_history(db: sqlite_utils.Database) -> None:
+    """A checksum on raw pages and a history of superseded captures, trimmed by retention."""
+    _statements(
+        db,
+        """
+        ALTER TABLE raw_pages ADD COLUMN sha256 TEXT;
+        CREATE TABLE raw_page_history (
+            id INTEGER PRIMARY KEY, url TEXT NOT NULL, source_id TEXT, fetched_at TEXT NOT NULL,
+            replaced_at TEXT NOT NULL, content_type TEXT, sha256 TEXT, body BLOB NOT NULL
+        );
+        CREATE INDEX idx_raw_page_history_url ON raw_page_history(url, fetched_at);
+        CREATE INDEX idx_raw_page_history_replaced ON raw_page_history(replaced_at);
+        """,
+    )
+    for url, body in db.execute("SELECT url, body FROM raw_pages").fetchall():
+        sha = hashlib.sha256(zlib.decompress(body)).hexdigest()
+        db.execute("UPDATE raw_pages SET sha256 = ? WHERE url = ?", [sha, url])
+
+
+@migration
+def m020_maintenance_log(db: sqlite_utils.Database) -> None:
+    """Each maintenance pass (prune, optimize, vacuum), so `hubwatch status` can say when."""
+    db.execute(
+        """CREATE TABLE maintenance (
+            id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, vacuum INTEGER NOT NULL,
+            raw_pruned INTEGER NOT NULL DEFAULT 0, bytes_before INTEGER, bytes_after INTEGER
+        )"""
+    )
+
+
+@migration
+def m021_status_indexes(db: sqlite_utils.Database) -> None:
+    """`hubwatch status` counts gone announcements from an index, not a scan of every text."""
+    db.execute("CREATE INDEX idx_announcements_gone ON announcements(gone_at) WHERE gone_at IS NOT NULL")
+
+
+@migration
 def m050_digest_deliveries(db: sqlite_utils.Database) -> None:
     """Which digest carried which event to which recipient group: never lost, never twice per group."""
     db.executescript(
@@ -149,35 +213,77 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     for fn in MIGRATIONS:
         if fn.__name__ in done:
             continue
-        with db.conn:
+        db.execute("BEGIN IMMEDIATE")  # DDL is transactional in SQLite: a failed step leaves no trace
+        try:
             fn(db)
             db.execute("INSERT INTO _migrations VALUES (?, ?)", [fn.__name__, now_iso()])
+        except BaseException:
+            db.conn.rollback()
+            raise
+        db.conn.commit()
         applied.append(fn.__name__)
     return applied
 
 
+def _statements(db: sqlite_utils.Database, script: str) -> None:
+    """Run `;`-separated statements inside the caller's transaction (executescript would commit)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 def ensure_db_shape(db: sqlite_utils.Database) -> None:
-    """Idempotent extras: full-text search suited to German, kept current by triggers."""
+    """Idempotent extras: German full-text search kept current by triggers, and the analyst views.
+
+    Writes only when something is missing or outdated, so a reader opening the database never waits.
+    """
     if "announcements_fts" not in db.table_names():
-        db["announcements"].enable_fts(
-            ["title", "text"],
-            fts_version="FTS5",
-            create_triggers=True,
-            tokenize="unicode61 remove_diacritics 2",
-        )
+        with transaction(db):
+            db.table("announcements").enable_fts(
+                ["title", "text"],
+                fts_version="FTS5",
+                create_triggers=True,
+                tokenize="unicode61 remove_diacritics 2",
+            )
+    _narrow_fts_update_trigger(db)
+    ensure_views(db)
+
+
+FTS_UPDATE_TRIGGER = """CREATE TRIGGER "announcements_au" AFTER UPDATE OF title, text ON "announcements" BEGIN
+  INSERT INTO "announcements_fts" ("announcements_fts", rowid, "title", "text")
+    VALUES('delete', old.rowid, old."title", old."text");
+  INSERT INTO "announcements_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
+END"""
+
+
+def _narrow_fts_update_trigger(db: sqlite_utils.Database) -> None:
+    """Reindex only when title or text change: `last_seen_at` updates of a rerun then cost no FTS work."""
+    sql = "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'announcements_au'"
+    row = db.execute(sql).fetchone()
+    if row and row[0] == FTS_UPDATE_TRIGGER:
+        return
+    with transaction(db):
+        db.execute('DROP TRIGGER IF EXISTS "announcements_au"')
+        db.execute(FTS_UPDATE_TRIGGER)
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) the database: WAL, foreign keys, busy timeout, migrations."""
+    """Open (creating if needed) the database: WAL, foreign keys, busy timeout, migrations.
+
+    synchronous=NORMAL is the WAL setting SQLite recommends: a crash of hubwatch loses nothing
+    committed; a power cut may lose the last few commits, never consistency.
+    """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        conn.isolation_level = ""  # back to implicit transactions, committed by `with db.conn`
+        conn.isolation_level = ""  # type: ignore[assignment]  # implicit transactions, as before
         db = sqlite_utils.Database(conn)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA foreign_keys=ON")
         db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
         migrate(db)
         ensure_db_shape(db)
     except (sqlite3.Error, OSError) as exc:
@@ -186,19 +292,6 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
 
 
 # --- announcements ----------------------------------------------------------------------------
-
-_SPACES = re.compile(r"\s+")
-_QUOTES = str.maketrans({"„": '"', "“": '"', "”": '"', "‚": "'", "‘": "'", "’": "'", "«": '"', "»": '"'})
-
-
-def normalise(text: str) -> str:
-    """The form change detection compares: NFKC, no soft hyphens, plain quotes, single spaces."""
-    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "").translate(_QUOTES)
-    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.splitlines() if line.strip())
-
-
-def content_hash(title: str, text: str) -> str:
-    return hashlib.sha256(f"{normalise(title)}\n\n{normalise(text)}".encode()).hexdigest()
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -210,6 +303,7 @@ class Saved:
     announcement_id: int
     change: Change
     version: int
+    duplicate_of: int | None = None
 
 
 def save_article(
@@ -221,46 +315,76 @@ def save_article(
     analysis: Analysis,
     fetched_at: str | None = None,
 ) -> Saved:
-    """Insert or update one announcement in one transaction; return what changed."""
+    """Insert or update one announcement in one transaction; return what changed.
+
+    Only a change of the comparison form (pipeline.changes) makes a version; noise does not.
+    """
     fetched_at = fetched_at or now_iso()
-    digest = content_hash(article.title, article.text)
-    with db.conn:
+    form = comparison_form(article.title, article.text)
+    digest = hash_form(form)
+    with transaction(db):
         row = db.execute(
-            "SELECT id, version, content_hash, title, text FROM announcements WHERE url = ?", [url]
+            "SELECT id, version, content_hash, duplicate_of FROM announcements WHERE url = ?", [url]
         ).fetchone()
         if row is None:
-            return _insert_new(db, source_id, url, article, analysis, digest, fetched_at)
-        ann_id, version, old_hash, old_title, old_text = row
-        if old_hash == digest:
+            return _insert_new(db, source_id, url, article, analysis, form, fetched_at)
+        ann_id, version, old_hash, duplicate_of = row
+        if old_hash == digest or _same_as_stored(db, ann_id, form):
             db.execute(
-                "UPDATE announcements SET last_seen_at = ?, gone_at = NULL WHERE id = ?", [fetched_at, ann_id]
+                "UPDATE announcements SET last_seen_at = ?, gone_at = NULL, content_hash = ? WHERE id = ?",
+                [fetched_at, digest, ann_id],
             )
-            return Saved(ann_id, "unchanged", version)
-        version += 1
-        diff = make_diff(f"{old_title}\n\n{old_text}", f"{article.title}\n\n{article.text}", version)
-        db.execute(
-            """UPDATE announcements SET title = ?, text = ?, published_at = COALESCE(?, published_at),
-               modified_at = ?, author = ?, language = ?, content_hash = ?, version = ?, last_seen_at = ?,
-               changed_at = ?, relevant = ?, gone_at = NULL WHERE id = ?""",
-            [
-                article.title,
-                article.text,
-                _iso(article.published_at),
-                _iso(article.modified_at),
-                article.author,
-                article.language,
-                digest,
-                version,
-                fetched_at,
-                fetched_at,
-                int(analysis.relevant),
-                ann_id,
-            ],
-        )
-        _write_version(db, ann_id, version, article, digest, fetched_at, diff)
-        write_entities(db, ann_id, version, analysis)
-        _event(db, ann_id, version, "changed", fetched_at)
-        return Saved(ann_id, "changed", version)
+            return Saved(ann_id, "unchanged", version, duplicate_of)
+        return _update_changed(db, ann_id, version + 1, article, analysis, form, fetched_at)
+
+
+def _same_as_stored(db: sqlite_utils.Database, ann_id: int, form: str) -> bool:
+    """The hash differs: maybe only its scheme did. Compare the stored version by today's rules."""
+    title, text = _stored_version(db, ann_id)
+    return same_content(title or "", text or "", form)
+
+
+def _stored_version(db: sqlite_utils.Database, ann_id: int) -> tuple[str | None, str | None]:
+    row = db.execute("SELECT title, text FROM announcements WHERE id = ?", [ann_id]).fetchone()
+    return row[0], row[1]
+
+
+def _update_changed(
+    db: sqlite_utils.Database,
+    ann_id: int,
+    version: int,
+    article: Article,
+    analysis: Analysis,
+    form: str,
+    fetched_at: str,
+) -> Saved:
+    digest = hash_form(form)
+    old_title, old_text = _stored_version(db, ann_id)
+    diff = make_diff(f"{old_title or ''}\n\n{old_text or ''}", f"{article.title}\n\n{article.text}", version)
+    db.execute(
+        """UPDATE announcements SET title = ?, text = ?, published_at = COALESCE(?, published_at),
+           modified_at = ?, author = ?, language = ?, content_hash = ?, version = ?, last_seen_at = ?,
+           changed_at = ?, relevant = ?, gone_at = NULL WHERE id = ?""",
+        [
+            article.title,
+            article.text,
+            _iso(article.published_at),
+            _iso(article.modified_at),
+            article.author,
+            article.language,
+            digest,
+            version,
+            fetched_at,
+            fetched_at,
+            int(analysis.relevant),
+            ann_id,
+        ],
+    )
+    _write_version(db, ann_id, version, article, digest, fetched_at, diff)
+    write_entities(db, ann_id, version, analysis)
+    _event(db, ann_id, version, "changed", fetched_at)
+    original = fingerprint.link_duplicate(db, ann_id, form)
+    return Saved(ann_id, "changed", version, original)
 
 
 def _insert_new(
@@ -269,9 +393,10 @@ def _insert_new(
     url: str,
     article: Article,
     analysis: Analysis,
-    digest: str,
+    form: str,
     fetched_at: str,
 ) -> Saved:
+    digest = hash_form(form)
     cursor = db.execute(
         """INSERT INTO announcements (source_id, url, title, published_at, modified_at, author, text,
            language, content_hash, version, first_seen_at, last_seen_at, relevant)
@@ -295,7 +420,8 @@ def _insert_new(
     _write_version(db, ann_id, 1, article, digest, fetched_at, None)
     write_entities(db, ann_id, 1, analysis)
     _event(db, ann_id, 1, "new", fetched_at)
-    return Saved(ann_id, "new", 1)
+    original = fingerprint.link_duplicate(db, ann_id, form)
+    return Saved(ann_id, "new", 1, original)
 
 
 def _write_version(
@@ -339,17 +465,22 @@ def write_entities(db: sqlite_utils.Database, ann_id: int, version: int, analysi
     )
 
 
-def make_diff(old: str, new: str, version: int) -> str:
-    """A unified diff, line per paragraph, between two versions' title + text."""
-    return "\n".join(
-        unified_diff(old.splitlines(), new.splitlines(), f"v{version - 1}", f"v{version}", lineterm="")
-    )
-
-
 def touch_seen(db: sqlite_utils.Database, url: str, at: str) -> None:
     """A 304 or unchanged page: seen again, nothing else."""
     with db.conn:
         db.execute("UPDATE announcements SET last_seen_at = ?, gone_at = NULL WHERE url = ?", [at, url])
+
+
+def mark_gone(db: sqlite_utils.Database, url: str, at: str | None = None) -> bool:
+    """A 404/410 on refetch: the announcement is marked gone, never deleted (its versions are history).
+
+    Keeps the first `gone_at`; a later successful fetch clears it. True when a row was marked now.
+    """
+    with transaction(db):
+        cursor = db.execute(
+            "UPDATE announcements SET gone_at = ? WHERE url = ? AND gone_at IS NULL", [at or now_iso(), url]
+        )
+    return cursor.rowcount > 0
 
 
 def known_urls(db: sqlite_utils.Database, urls: Iterable[str]) -> set[str]:
@@ -362,22 +493,7 @@ def known_urls(db: sqlite_utils.Database, urls: Iterable[str]) -> set[str]:
     return found
 
 
-# --- raw pages and the HTTP cache -------------------------------------------------------------
-
-
-def save_raw(db: sqlite_utils.Database, *, url: str, source_id: str, body: bytes, content_type: str) -> None:
-    """Keep the page compressed, so `hubwatch reprocess` never needs the network."""
-    with db.conn:
-        db.execute(
-            """INSERT OR REPLACE INTO raw_pages (url, source_id, fetched_at, content_type, body)
-               VALUES (?,?,?,?,?)""",
-            [url, source_id, now_iso(), content_type, zlib.compress(body, 6)],
-        )
-
-
-def load_raw(db: sqlite_utils.Database) -> Iterable[tuple[str, str, bytes]]:
-    for url, source_id, body in db.execute("SELECT url, source_id, body FROM raw_pages ORDER BY url"):
-        yield url, source_id, zlib.decompress(body)
+# --- raw pages (pipeline.archive) and the HTTP cache ---------------------------------------------
 
 
 def cache_headers(db: sqlite_utils.Database, url: str) -> tuple[str | None, str | None]:
@@ -402,7 +518,7 @@ def save_cache_headers(
 
 def start_run(db: sqlite_utils.Database) -> int:
     """Open a run; a run still `running` was killed (the caller holds the run lock): close it as failed."""
-    with db.conn:
+    with transaction(db):
         db.execute("UPDATE runs SET status = 'failed' WHERE status = 'running'")
         return int(db.execute("INSERT INTO runs (started_at) VALUES (?)", [now_iso()]).lastrowid or 0)
 
@@ -521,3 +637,64 @@ def crawl_record_fetches(db: sqlite_utils.Database, run_id: int, records: Iterab
                bytes, fetched_at) VALUES (?,?,?,?,?,?,?,?,?)""",
             [(run_id, *record) for record in records],
         )
+
+
+# --- maintenance ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Maintenance:
+    raw_pruned: int
+    vacuumed: bool
+    bytes_before: int
+    bytes_after: int
+
+
+def db_size(path: str | Path) -> int:
+    """Bytes on disk: the file and its write-ahead log."""
+    return sum(os.path.getsize(p) for p in (str(path), f"{path}-wal") if os.path.exists(p))
+
+
+def maintain(
+    db: sqlite_utils.Database, path: str | Path, *, retention_days: int, vacuum: bool = False
+) -> Maintenance:
+    """Prune old raw captures, `PRAGMA optimize`, optionally VACUUM; recorded in `maintenance`.
+
+    VACUUM rewrites the whole file and needs the write lock for its length: run it when no run is due.
+    """
+    started, before = now_iso(), db_size(path)
+    pruned = prune(db, retention_days=retention_days)
+    db.execute("PRAGMA optimize")
+    if vacuum:
+        db.conn.commit()
+        db.execute("VACUUM")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    after = db_size(path)
+    with transaction(db):
+        db.execute(
+            """INSERT INTO maintenance (started_at, finished_at, vacuum, raw_pruned, bytes_before,
+               bytes_after) VALUES (?, ?, ?, ?, ?, ?)""",
+            [started, now_iso(), int(vacuum), pruned, before, after],
+        )
+    return Maintenance(pruned, vacuum, before, after)
+
+
+def last_vacuum(db: sqlite_utils.Database) -> str | None:
+    return db.execute("SELECT max(finished_at) FROM maintenance WHERE vacuum = 1").fetchone()[0]
+
+
+__all__ = [
+    "MIGRATIONS",
+    "Saved",
+    "content_hash",
+    "load_raw",
+    "make_diff",
+    "mark_gone",
+    "migration",
+    "normalise",
+    "open_db",
+    "raw_page",
+    "save_article",
+    "save_raw",
+    "transaction",
+]

@@ -263,7 +263,6 @@ def test_a_duplicate_is_one_item_with_its_other_source(db, inbox) -> None:
     add(db, "https://example.org/a", "Hub Stuttgart startet", hubs=("Stuttgart",))
     add(db, "https://news.example/b", "Hub Stuttgart startet", hubs=("Stuttgart",))
     with db.conn:
-        db.execute("ALTER TABLE announcements ADD COLUMN duplicate_of INTEGER")
         db.execute("UPDATE announcements SET duplicate_of = 1 WHERE id = 2")
     outcome = send_pending(db, settings_for(port), now=NOW)
     assert outcome.items == 1 and pending(db) == 0

@@ -1,0 +1,208 @@
+"""Search as an analyst uses it: German forms and compounds, filters, formats, one item per story."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline import store
+from pipeline.cli import cli
+from pipeline.entities import Analysis, Fact, Mention
+from pipeline.extract import Article
+from pipeline.query import SearchFilters, fts_query, search_announcements, stem
+
+DPA = (
+    "Die Bundesregierung hat sieben weitere Standorte für die Digital Hub Initiative ausgewählt. "
+    "Künftig sollen Gründerinnen und Gründer in Hamburg gemeinsam mit der Logistikbranche an digitalen "
+    "Lösungen arbeiten, teilte das Bundeswirtschaftsministerium am Dienstag in Berlin mit. In Karlsruhe "
+    "entsteht ein Hub für Künstliche Intelligenz, in Dresden und Leipzig einer für Smart Systems.\n"
+    "Die neuen Hubs sollen Start-ups, Mittelstand, Konzerne und Wissenschaft an einem Ort zusammenbringen. "
+    "Jeder Standort konzentriert sich auf eine Branche, in der die Region bereits stark ist. Das Ministerium "
+    "will die Hubs in den kommenden Jahren international sichtbar machen und ausländische Gründerteams "
+    "anziehen. Eine gemeinsame Agentur soll die Standorte vernetzen und auf Messen vertreten.\n"
+    "Kritiker bemängeln, dass die Förderung vor allem große Städte begünstige. Die Länder hatten sich mit "
+    "insgesamt mehr als zwanzig Bewerbungen beteiligt, von denen zunächst zwölf ausgewählt wurden."
+)
+ROWS = [
+    # source, slug, title, text, published, hubs, sectors
+    (
+        "bmwk",
+        "hubs",
+        "Sieben neue Hubs für Deutschland",
+        DPA,
+        "2024-03-01",
+        ["Hamburg", "Karlsruhe"],
+        ["Logistik"],
+    ),
+    ("zeitung", "hubs", "Digital Hubs: sieben neue Standorte", DPA + " (dpa)", "2024-03-01", ["Hamburg"], []),
+    (
+        "stadt",
+        "hubs",
+        "Hamburg wird Digital Hub",
+        DPA + "\nQuelle: dpa",
+        "2024-03-02",
+        ["Hamburg"],
+        ["Logistik"],
+    ),
+    (
+        "hafen",
+        "labor",
+        "Hafen eröffnet Labor",
+        "Der Hub eröffnet ein Labor für Hafenlogistik und Lieferketten.",
+        "2024-05-10",
+        ["Hamburg"],
+        ["Logistik"],
+    ),
+    (
+        "ka",
+        "ki",
+        "Gründerin gewinnt Preis",
+        "Eine Gründerin aus Karlsruhe gewinnt den Preis für Künstliche Intelligenz. Die Städte feiern.",
+        "2023-11-20",
+        ["Karlsruhe"],
+        ["Künstliche Intelligenz"],
+    ),
+]
+
+
+def _analysis(hubs: list[str], sectors: list[str]) -> Analysis:
+    mentions = [Mention("HUB", h, h, 0, 1) for h in hubs] + [Mention("SECTOR", s, s, 0, 1) for s in sectors]
+    facts = [Fact(h, "sector", s) for h in hubs for s in sectors]
+    return Analysis(mentions=mentions, facts=facts, relevant=True)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    path = tmp_path / "hubwatch.db"
+    db = store.open_db(path)
+    for n, (source, slug, title, text, day, hubs, sectors) in enumerate(ROWS):
+        url = f"https://{source}.example/{slug}"
+        article = Article(url=url, title=title, text=text, published_at=None)
+        store.save_article(
+            db,
+            source_id=source,
+            url=url,
+            article=article,
+            analysis=_analysis(hubs, sectors),
+            fetched_at=f"{day}T0{n}:00:00+00:00",
+        )
+    db.close()
+    return path
+
+
+@pytest.fixture
+def db(db_path: Path) -> sqlite_utils.Database:
+    return store.open_db(db_path)
+
+
+def titles(rows: list[dict]) -> set[str]:
+    return {r["title"] for r in rows}
+
+
+@pytest.mark.parametrize(
+    ("query", "finds"),
+    [
+        ("Hubs", "Hafen eröffnet Labor"),  # plural query finds the singular "Hub"
+        ("Gründerinnen", "Gründerin gewinnt Preis"),  # plural finds the singular feminine form
+        ("Gründerin", "Sieben neue Hubs für Deutschland"),  # ... and the plural "Gründerinnen"
+        ("Logistik", "Sieben neue Hubs für Deutschland"),  # prefix: Logistikbranche
+        ("Stadt", "Gründerin gewinnt Preis"),  # umlaut plural "Städte": diacritics are folded
+        ("kunstliche intelligenz", "Gründerin gewinnt Preis"),  # case and ü/u do not matter
+        ('"Smart Systems"', "Sieben neue Hubs für Deutschland"),
+    ],
+)
+def test_german_forms_and_compounds_are_found(db: sqlite_utils.Database, query: str, finds: str) -> None:
+    assert finds in titles(search_announcements(db, query))
+
+
+def test_a_tail_compound_is_found_only_by_its_whole_word(db: sqlite_utils.Database) -> None:
+    """Documented limit: "Logistik" does not find "Hafenlogistik" (the index knows words, not parts)."""
+    assert "Hafen eröffnet Labor" not in titles(search_announcements(db, "Logistik"))
+    assert "Hafen eröffnet Labor" in titles(search_announcements(db, "Hafenlogistik"))
+
+
+def test_syndicated_copies_are_one_result_listing_the_other_sources(db: sqlite_utils.Database) -> None:
+    rows = search_announcements(db, "Standorte Digital Hub Initiative")
+    assert len(rows) == 1
+    (row,) = rows
+    others = {part.split(":")[0] for part in row["also_in"].split(", ")}
+    assert {row["source_id"], *others} == {"bmwk", "zeitung", "stadt"}
+    copies = db.execute("SELECT source_id, duplicate_of FROM announcements WHERE duplicate_of IS NOT NULL")
+    assert sorted(copies.fetchall()) == [("stadt", 1), ("zeitung", 1)]
+
+
+def test_results_are_ranked_with_title_hits_first_and_a_snippet(db: sqlite_utils.Database) -> None:
+    rows = search_announcements(db, "Labor")
+    assert rows[0]["title"] == "Hafen eröffnet Labor"
+    assert "[Labor]" in rows[0]["snippet"]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (SearchFilters(since="2024-03-02"), {"Hafen eröffnet Labor", "Hamburg wird Digital Hub"}),
+        (SearchFilters(until="2023-12-31"), {"Gründerin gewinnt Preis"}),
+        (SearchFilters(source="hafen"), {"Hafen eröffnet Labor"}),
+        (SearchFilters(hub="karlsruhe"), {"Sieben neue Hubs für Deutschland", "Gründerin gewinnt Preis"}),
+        (
+            SearchFilters(sector="Logistik", since="2024-03-02"),
+            {"Hafen eröffnet Labor", "Hamburg wird Digital Hub"},
+        ),
+    ],
+)
+def test_filters_narrow_the_results(db: sqlite_utils.Database, filters: SearchFilters, expected: set) -> None:
+    assert titles(search_announcements(db, "Hub OR Gründerin", filters=filters)) == expected
+
+
+def test_the_cli_prints_json_csv_and_table(db_path: Path) -> None:
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(cli, ["--db", str(db_path), "search", *args])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    data = json.loads(run("Labor", "--format", "json"))
+    assert data[0]["title"] == "Hafen eröffnet Labor" and set(data[0]) >= {"url", "snippet", "also_in"}
+    rows = list(
+        csv.DictReader(io.StringIO(run("Hubs", "--format", "csv", "--hub", "Hamburg", "--limit", "2")))
+    )
+    assert len(rows) == 2 and "source_id" in rows[0]
+    assert "Labor" in run("Labor", "--since", "2024-01-01", "--limit", "1")  # the table
+    assert json.loads(run("nichtsdergleichen", "--format", "json")) == []
+
+
+def test_a_bad_date_is_a_usage_error(db_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "search", "Hub", "--since", "März"])
+    assert result.exit_code == 2 and "2024-03-31" in result.output
+
+
+@pytest.mark.parametrize(
+    ("word", "root"),
+    [
+        ("Hubs", "Hub"),
+        ("Gründerinnen", "Gründer"),
+        ("Gründerin", "Gründer"),
+        ("Berlin", "Berlin"),
+        ("Städte", "Städt"),
+    ],
+)
+def test_stem(word: str, root: str) -> None:
+    assert stem(word) == root
+
+
+@given(st.text(max_size=60))
+def test_no_user_input_is_an_fts_syntax_error(text: str) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='unicode61 remove_diacritics 2')")
+    match = fts_query(text)
+    if match:
+        conn.execute("SELECT * FROM t WHERE t MATCH ?", [match]).fetchall()
