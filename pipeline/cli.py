@@ -351,6 +351,7 @@ def status(ctx: click.Context, fmt: Any) -> None:
         "last_error_at",
         "consecutive_failures",
         "items_found",
+        "broken",
         "last_error",
     ]
     emit(source_health(db), columns, fmt, title="sources")
