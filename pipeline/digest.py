@@ -8,6 +8,8 @@ it. Scraped text is untrusted: escaped in HTML, kept out of headers, linked only
 
 from __future__ import annotations
 
+import email
+import email.policy
 import logging
 import re
 from collections import Counter
@@ -393,7 +395,7 @@ def _deliver(
     out_dir: Path | None,
 ) -> DigestOutcome:
     if not dry_run:  # a preview must not touch a send in progress elsewhere
-        _close_interrupted(db)
+        _resume_interrupted(db, cfg)
     rows = pending_rows(db, only_relevant=cfg.only_relevant)
     outcomes: list[GroupOutcome] = []
     texts: list[str] = []
@@ -491,9 +493,9 @@ def _insert_digest(
     with db.conn:
         cursor = db.execute(
             """INSERT INTO digests (created_at, status, recipients, subject, message_id, items,
-               recipient_group) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+               recipient_group, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
             [now_iso(), status, ", ".join(group.to), digest.subject, message["Message-ID"], digest.items,
-             group.name],
+             group.name, message.as_bytes() if status == "sending" else None],
         )  # fmt: skip
         digest_id = int(cursor.lastrowid or 0)
         db.conn.executemany(
@@ -509,15 +511,26 @@ def _update_digest(db: sqlite_utils.Database, digest_id: int, **values: str | No
         db.execute(f"UPDATE digests SET {assignments} WHERE id = ?", [*values.values(), digest_id])
 
 
-def _close_interrupted(db: sqlite_utils.Database) -> None:
-    """A 'sending' row left by a crash: the server may have the message; we resend rather than lose."""
-    for digest_id, message_id in db.execute("SELECT id, message_id FROM digests WHERE status = 'sending'"):
+def _resume_interrupted(db: sqlite_utils.Database, cfg: DigestSettings) -> None:
+    """A 'sending' row left by a crash: the server may already have the message. Send that same message
+    again — same Message-ID, which mail systems deduplicate — rather than lose it or send a different
+    digest with the same items. If that fails, the row is failed and its items stay pending."""
+    rows = db.execute("SELECT id, message_id, recipients, message FROM digests WHERE status = 'sending'")
+    for digest_id, message_id, recipients, raw in rows.fetchall():
         logger.warning(
-            "digest #%d (%s) was interrupted while sending; its items will be sent again",
-            digest_id,
-            message_id,
+            "digest #%d (%s) was interrupted while sending; sending it again", digest_id, message_id
         )
-        _update_digest(db, digest_id, status="failed", error="interrupted while sending")
+        try:
+            if not raw:
+                raise DeliveryError("interrupted before the message was stored")
+            message = email.message_from_bytes(raw, _class=EmailMessage, policy=email.policy.SMTP)
+            mailer.send(
+                message, cfg, recipients=[r.strip() for r in (recipients or "").split(",") if r.strip()]
+            )
+        except DeliveryError as exc:
+            _update_digest(db, digest_id, status="failed", error=f"interrupted while sending; {exc}")
+            continue
+        _update_digest(db, digest_id, status="sent", sent_at=now_iso(), error="resent after an interruption")
 
 
 def _settle(db: sqlite_utils.Database, rows: list[dict], groups: list[RecipientGroup], language: str) -> None:

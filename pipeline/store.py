@@ -205,6 +205,13 @@ def m050_digest_deliveries(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m051_digest_message(db: sqlite_utils.Database) -> None:
+    """The exact message of a digest being sent, so a send cut short is retried with the same Message-ID
+    (which mail systems deduplicate) instead of a second, different digest."""
+    db.execute("ALTER TABLE digests ADD COLUMN message BLOB")
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")

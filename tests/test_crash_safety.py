@@ -20,6 +20,7 @@ import pytest
 
 from tests.germansite import ARTICLES, article_html, sources_yaml
 from tests.localsite import LocalSite
+from tests.mailserver import Inbox
 
 REPO = Path(__file__).resolve().parents[1]
 TRIALS = 20
@@ -79,16 +80,23 @@ def check_invariants(db: Path) -> None:
 
 
 @pytest.mark.slow
-def test_random_kills_lose_and_double_nothing(german_site: LocalSite, tmp_path: Path) -> None:
+def test_random_kills_lose_and_double_nothing(
+    german_site: LocalSite, tmp_path: Path, inbox: tuple[Inbox, int]
+) -> None:
     seed = int(os.environ.get("HUBWATCH_CRASH_SEED", "20261125"))
     rng = random.Random(seed)
     db = tmp_path / "hubwatch.db"
     config = tmp_path / "sources.yaml"
-    config.write_text(sources_yaml(german_site.url, db), encoding="utf-8")
+    digest = (
+        f"  digest:\n    to: [team@hub-agency.example]\n    smtp_host: 127.0.0.1\n    smtp_port: {inbox[1]}\n"
+    )
+    config.write_text(
+        sources_yaml(german_site.url, db).replace("sources:\n", digest + "sources:\n", 1), "utf-8"
+    )
     killed = 0
     for trial in range(TRIALS):
         publish(german_site, trial)
-        process = hubwatch(config, "run", "--no-digest")
+        process = hubwatch(config, "run")
         try:
             process.wait(timeout=rng.uniform(0.2, 4.0))
         except subprocess.TimeoutExpired:
@@ -98,7 +106,7 @@ def test_random_kills_lose_and_double_nothing(german_site: LocalSite, tmp_path: 
         if db.exists():
             check_invariants(db)
     publish(german_site, TRIALS)
-    final = hubwatch(config, "run", "--no-digest", stderr=subprocess.PIPE)
+    final = hubwatch(config, "run", stderr=subprocess.PIPE)
     _, err = final.communicate(timeout=300)
     assert final.returncode == 0, err.decode()
     check_invariants(db)
@@ -107,3 +115,22 @@ def test_random_kills_lose_and_double_nothing(german_site: LocalSite, tmp_path: 
         running = conn.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchone()[0]
     assert killed >= TRIALS // 2, f"only {killed} of {TRIALS} runs were killed (seed {seed})"
     assert running == 0, "a killed run is left as `running` instead of being closed as failed"
+    check_digests(db, inbox[0])
+
+
+def check_digests(db: Path, inbox: Inbox) -> None:
+    """Nothing lost: every relevant event was carried. Nothing twice: each event in one sent digest, and
+    every message the server holds is a sent digest (a resend after a crash reuses its Message-ID)."""
+    received = {mail.message["Message-ID"].strip() for mail in inbox.received}
+    with sqlite3.connect(db) as conn:
+        lost = conn.execute(
+            "SELECT count(*) FROM events e JOIN announcements a ON a.id = e.announcement_id "
+            "WHERE a.relevant AND e.digest_id IS NULL"
+        ).fetchone()[0]
+        doubled = conn.execute(
+            "SELECT di.event_id FROM digest_items di JOIN digests d ON d.id = di.digest_id "
+            "WHERE d.status = 'sent' GROUP BY di.event_id, d.recipient_group HAVING count(*) > 1"
+        ).fetchall()
+        sent = {row[0] for row in conn.execute("SELECT message_id FROM digests WHERE status = 'sent'")}
+    assert lost == 0 and doubled == []
+    assert received and received <= sent
