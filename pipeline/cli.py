@@ -127,7 +127,7 @@ def run(ctx: click.Context, source_ids: tuple[str, ...], no_digest: bool) -> Non
     from pipeline.run import run_daily
 
     config = _config(ctx)
-    if not (config.settings.digest.to or getattr(config.settings.digest, "groups", None)) and not no_digest:
+    if not config.settings.digest.recipient_groups and not no_digest:
         click.echo(
             "hubwatch: no digest recipients configured (settings.digest.to): digests are off", err=True
         )

@@ -121,15 +121,11 @@ def run_daily(
         db = store.open_db(config.settings.database)
         try:
             result = asyncio.run(run_pass(config, db, sources, progress=progress, now=now))
-            if digest and (config.settings.digest.to or _has_groups(config)):
+            if digest and config.settings.digest.recipient_groups:
                 result.digest = send_pending(db, config.settings, now=now)
             return result
         finally:
             db.close()
-
-
-def _has_groups(config: Config) -> bool:
-    return bool(getattr(config.settings.digest, "groups", None))
 
 
 def _select(config: Config, source_ids: Sequence[str]) -> list[Source]:
@@ -150,10 +146,6 @@ async def run_pass(
     now: datetime | None = None,
 ) -> RunResult:
     """Run every source concurrently; one failing source never stops the others."""
-    # WAL + synchronous=NORMAL: still crash-safe and consistent; an OS crash or power loss may drop the
-    # last commits, which the next run fetches again. FULL costs an fsync per commit (~4 ms here), and
-    # a pass commits several times per page, on the event loop's thread.
-    db.execute("PRAGMA synchronous=NORMAL")
     store.sync_sources(db, [(s.id, s.name, s.kind, s.url) for s in config.sources])
     run_id = store.start_run(db)
     result = RunResult(run_id, [SourceRun(s) for s in sources])
@@ -289,7 +281,7 @@ async def _process(item: ArticleRun, link: Link, source: Source, ctx: Context) -
         )
     except FetchError as exc:
         if exc.status_code in GONE and store.known_urls(ctx.db, [link.url]):
-            _mark_gone(ctx.db, link.url)
+            store.mark_gone(ctx.db, link.url, store.now_iso())
             item.status, item.error = "gone", f"HTTP {exc.status_code}"
             return
         raise
@@ -325,15 +317,6 @@ async def _store_page(
 def _inline_html(link: Link) -> str:
     """A linkless feed item is its own page: title and the feed's HTML content."""
     return f"<html><body><article><h1>{escape(link.title or '')}</h1>{link.content}</article></body></html>"
-
-
-def _mark_gone(db: sqlite_utils.Database, url: str) -> None:
-    """A known announcement answers 404/410: store.mark_gone (storage issue) records it when merged."""
-    mark_gone = getattr(store, "mark_gone", None)
-    if mark_gone is not None:
-        mark_gone(db, url, store.now_iso())
-    else:
-        logger.info("gone: %s (store.mark_gone not available yet)", url)
 
 
 def reprocess(

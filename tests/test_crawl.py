@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from pipeline import store
 from pipeline.cli import cli
 from tests.germansite import ARTICLES, article_html, listing_html
 from tests.localsite import LocalSite, Page
@@ -225,9 +224,8 @@ def test_a_known_announcement_that_is_gone_is_not_a_failure(news: Path, german_s
     assert rows(news, "SELECT status_code FROM fetches WHERE run_id = 2 AND url LIKE '%karlsruhe-ki%'") == [
         (404,)
     ]
-    if hasattr(store, "mark_gone"):
-        ((gone_at,),) = rows(news, "SELECT gone_at FROM announcements WHERE url LIKE '%karlsruhe-ki%'")
-        assert gone_at is not None
+    ((gone_at,),) = rows(news, "SELECT gone_at FROM announcements WHERE url LIKE '%karlsruhe-ki%'")
+    assert gone_at is not None
 
 
 def test_status_shows_the_broken_source(news: Path, german_site: LocalSite) -> None:
