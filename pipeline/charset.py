@@ -19,8 +19,10 @@ from charset_normalizer import from_bytes
 logger = logging.getLogger(__name__)
 
 SNIFF_BYTES = 4096
-BOMS = [
+BOMS = [  # UTF-32 before UTF-16: the UTF-32-LE mark begins with the UTF-16-LE one
     (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 ]
@@ -28,6 +30,8 @@ ALIASES = {"iso8859-1": "cp1252", "ascii": "cp1252"}  # codecs names; browsers r
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([\w.:-]+)[\"']", re.I)
 _META = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+# a page that is UTF-8 but for a few broken sequences stays UTF-8 (as in a browser); more: not UTF-8
+MAX_BROKEN_UTF8 = 3
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 
 
@@ -64,11 +68,23 @@ def _decodes(body: bytes, encoding: str) -> str | None:
     try:
         return body.decode(encoding)
     except (UnicodeDecodeError, LookupError):
-        return None
+        pass
+    if encoding == "utf-8":
+        text = body.decode("utf-8", errors="replace")
+        if text.count("\ufffd") <= MAX_BROKEN_UTF8:
+            return text
+    return None
 
 
 def _looks_utf8(body: bytes) -> bool:
-    return bool(_UTF8_MULTIBYTE.search(body)) and _decodes(body, "utf-8") is not None
+    """Strictly valid UTF-8 with multi-byte sequences: a single-byte declaration is then wrong."""
+    if not _UTF8_MULTIBYTE.search(body):
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def decode_body(body: bytes, content_type: str = "") -> tuple[str, str]:
