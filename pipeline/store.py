@@ -540,26 +540,6 @@ def finish_run(db: sqlite_utils.Database, run_id: int, *, status: str, counts: d
         )
 
 
-def record_fetch(
-    db: sqlite_utils.Database,
-    *,
-    run_id: int | None,
-    source_id: str,
-    url: str,
-    status_code: int | None,
-    not_modified: bool = False,
-    error: str | None = None,
-    elapsed_ms: int | None = None,
-    size: int | None = None,
-) -> None:
-    with db.conn:
-        db.execute(
-            """INSERT INTO fetches (run_id, source_id, url, status_code, not_modified, error, elapsed_ms,
-               bytes, fetched_at) VALUES (?,?,?,?,?,?,?,?,?)""",
-            [run_id, source_id, url, status_code, int(not_modified), error, elapsed_ms, size, now_iso()],
-        )
-
-
 def sync_sources(db: sqlite_utils.Database, sources: Iterable[tuple[str, str, str, str]]) -> None:
     """Keep the `sources` table's names and URLs current with sources.yaml; health columns stay."""
     with db.conn:
