@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline import store
+from pipeline import query, store
 from pipeline.cli import cli
 from pipeline.entities import Analysis, Fact, Mention
 from pipeline.extract import Article
-from pipeline.query import SearchFilters, fts_query, search_announcements, stem
+from pipeline.query import SearchFilters, fts_query, indexed_words, search_announcements, snippet, stem
 
 DPA = (
     "Die Bundesregierung hat sieben weitere Standorte für die Digital Hub Initiative ausgewählt. "
@@ -206,3 +206,68 @@ def test_no_user_input_is_an_fts_syntax_error(text: str) -> None:
     match = fts_query(text)
     if match:
         conn.execute("SELECT * FROM t WHERE t MATCH ?", [match]).fetchall()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["Gründerinnen", "Logistik", "Logist*", "Hubs Gründer", "kunstliche intelligenz", "Städte -Labor"],
+)
+def test_a_prefix_read_from_the_vocabulary_matches_what_fts5_matches(
+    db: sqlite_utils.Database, query: str
+) -> None:
+    def matched(expression: str) -> set[int]:
+        sql = "SELECT rowid FROM announcements_fts WHERE announcements_fts MATCH ?"
+        return {r[0] for r in db.execute(sql, [expression])}
+
+    expanded = fts_query(query, expand=lambda root: indexed_words(db, root))
+    assert expanded != fts_query(query) and matched(expanded) == matched(fts_query(query))
+
+
+def test_the_vocabulary_lists_the_words_a_stem_starts(db: sqlite_utils.Database) -> None:
+    assert indexed_words(db, "Gründer") == ["grunder", "grunderin", "grunderinnen", "grunderteams"]
+    assert indexed_words(db, "Logistik") == ["logistikbranche"]
+    assert indexed_words(db, "Nichtsdergleichen") is None  # no word: the prefix query stays
+    assert indexed_words(db, "Straß") is None  # "ß" is folded by FTS5 alone
+
+
+def test_a_stem_with_too_many_words_stays_a_prefix_query(
+    db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(query, "MAX_EXPANSION", 2)
+    assert indexed_words(db, "Gründer") is None
+    assert "Sieben neue Hubs für Deutschland" in titles(search_announcements(db, "Gründerteams"))
+
+
+def test_a_broad_query_ranks_its_newest_matches(
+    db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over RANK_WINDOW matches, the ranking runs over the newest ones: an analyst watches the press."""
+    monkeypatch.setattr(query, "RANK_WINDOW", 1)
+    assert titles(search_announcements(db, "Hub")) == {"Hafen eröffnet Labor"}  # id 4, the newest with "Hub"
+
+
+@pytest.mark.parametrize(
+    ("marked", "expected"),
+    [
+        ("Der Hub eröffnet ein \x01Labor\x02.", "Der Hub eröffnet ein [Labor]."),
+        (
+            "eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf \x01Hub\x02 dreizehn vierzehn "
+            "fünfzehn sechzehn siebzehn achtzehn neunzehn zwanzig",
+            " … acht neun zehn elf zwölf [Hub] dreizehn vierzehn fünfzehn sechzehn siebzehn achtzehn … ",
+        ),
+        (
+            "eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf dreizehn \x01Smart Systems\x02",
+            " … vier fünf sechs sieben acht neun zehn elf zwölf dreizehn [Smart Systems]",
+        ),
+        ("\x01a b c d e f g h i j k l m n\x02 o", "[a b c d e f g h i j k l] … "),
+        (
+            "eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf dreizehn",
+            "eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf … ",
+        ),
+        (None, ""),
+    ],
+    ids=["short", "centred", "at-the-end", "phrase-cut", "no-hit", "empty"],
+)
+def test_the_snippet_shows_the_hits_in_brackets(marked: str | None, expected: str) -> None:
+    """`marked` is highlight() output: hits between \\x01 and \\x02."""
+    assert snippet(marked) == expected
