@@ -175,46 +175,47 @@ def search_announcements(
     if not match:
         return []
     where, params = _filter_sql(filters or SearchFilters())
-    rows = sorted(_window(db, match, where, params), key=lambda r: (r["score"], -r["id"]))
-    kept = _one_per_original(db, rows[: limit * DUPLICATE_HEADROOM], limit)
+    kept = _one_per_original(db, _ranked_window(db, match, where, params, limit * DUPLICATE_HEADROOM), limit)
     for row in kept:
-        row["snippet"] = snippet(row["text_hits"])
-    return [{k: v for k, v in row.items() if not k.endswith("_hits")} for row in kept]
+        row["snippet"] = snippet(row.pop("text_hits"))
+    return kept
 
 
 DUPLICATE_HEADROOM = 4  # fetch this many times `limit` hits, so folding copies still fills the page
 RANK_WINDOW = 500  # a query matching more than this ranks its most recent RANK_WINDOW matches
 TITLE_WEIGHT, K1, B = 5.0, 1.2, 0.75  # FTS5's bm25 constants, the title weighted as before
 HIT, END = "\x01", "\x02"  # highlight() marks; control characters, not found in extracted text
+WINDOW_COLUMNS = ("id", "original", "published_at", "source_id", "title", "url", "text_hits")
 
 
-def _window(db: sqlite_utils.Database, match: str, where: str, params: list[Any]) -> list[dict[str, Any]]:
-    """The RANK_WINDOW newest matches that pass the filters, their hits marked, each with a score.
+def _ranked_window(
+    db: sqlite_utils.Database, match: str, where: str, params: list[Any], keep: int
+) -> list[dict[str, Any]]:
+    """The best `keep` of the RANK_WINDOW newest matches that pass the filters, hits marked, best first.
 
     One cursor, walked newest-first and stopped at the window's edge. FTS5's own bm25 would first read
     every matching row of every query word for its word weights (60 ms for "Hub" on a million
     announcements); here the words weigh the same, which changes little when every row in the window
-    matches every word, and the length normalisation is taken over the window.
+    matches every AND-ed word, and the length normalisation is taken over the window.
     """
-    rows = [
-        dict(r)
-        for r in db.query(
-            f"""SELECT a.id, coalesce(a.duplicate_of, a.id) AS original, a.published_at, a.source_id,
-                       a.title, a.url, highlight(announcements_fts, 0, char(1), char(2)) AS title_hits,
-                       highlight(announcements_fts, 1, char(1), char(2)) AS text_hits
-                FROM announcements_fts JOIN announcements a ON a.id = announcements_fts.rowid
-                WHERE announcements_fts MATCH ?{where}
-                ORDER BY announcements_fts.rowid DESC LIMIT ?""",
-            [match, *params, RANK_WINDOW],
-        )
-    ]
-    sizes = [len(r["title_hits"] or "") + len(r["text_hits"] or "") for r in rows]
-    average = sum(sizes) / len(sizes) if rows else 1.0
+    rows = db.execute(
+        f"""SELECT a.id, coalesce(a.duplicate_of, a.id), a.published_at, a.source_id, a.title, a.url,
+                   highlight(announcements_fts, 1, char(1), char(2)),
+                   highlight(announcements_fts, 0, char(1), char(2))
+            FROM announcements_fts JOIN announcements a ON a.id = announcements_fts.rowid
+            WHERE announcements_fts MATCH ?{where}
+            ORDER BY announcements_fts.rowid DESC LIMIT ?""",
+        [match, *params, RANK_WINDOW],
+    ).fetchall()
+    sizes = [len(row[6] or "") + len(row[7] or "") for row in rows]
+    average = sum(sizes) / len(sizes) if sizes and sum(sizes) else 1.0
+    scored = []
     for row, size in zip(rows, sizes, strict=True):
-        hits = TITLE_WEIGHT * (row["title_hits"] or "").count(HIT) + (row["text_hits"] or "").count(HIT)
-        norm = K1 * (1 - B + B * size / (average or 1.0))
-        row["score"] = -round(hits * (K1 + 1) / (hits + norm), 3)  # as FTS5's rank: lower is better
-    return rows
+        hits = TITLE_WEIGHT * (row[7] or "").count(HIT) + (row[6] or "").count(HIT)
+        score = hits * (K1 + 1) / (hits + K1 * (1 - B + B * size / average))
+        scored.append((-round(score, 3), -row[0], row))  # negative, as FTS5's rank: lower is better
+    best = sorted(scored)[:keep]
+    return [dict(zip(WINDOW_COLUMNS, row[:7], strict=True), score=score) for score, _, row in best]
 
 
 SNIPPET_WORDS = 12
