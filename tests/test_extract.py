@@ -12,7 +12,7 @@ import yaml
 from pipeline.errors import ExtractError
 from pipeline.extract import Article, extract_article
 from pipeline.extract.boilerplate import is_boilerplate
-from pipeline.extract.dates import parse_date, parse_german_date
+from pipeline.extract.dates import date_languages, parse_date, parse_german_date
 from pipeline.extract.meta import strip_site_name
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
@@ -141,6 +141,34 @@ def test_byline_dates_are_found(byline: str) -> None:
     )
     html = page(body + "<p>Kommentar von Paul am 22.09.2020</p></article>")
     assert extract_article(html, "https://example.org/a").published_at == date(2020, 9, 20)
+
+
+SPANISH = (
+    "El ayuntamiento de Sevilla ha presentado hoy un nuevo programa para las empresas jóvenes del sector "
+    "digital y de la logística en la región, con ayudas para los primeros años de actividad."
+)
+
+
+def test_a_written_out_date_in_the_pages_own_language_is_read() -> None:
+    """Only dateparser reads "miércoles, 3 de marzo de 2021"; it now tries the page's language first."""
+    html = (
+        "<html><head><title>Programa</title></head><body><main><h1>Programa digital</h1>"
+        "<div class='meta'><span class='date'>miércoles, 3 de marzo de 2021</span></div>"
+        + f"<p>{SPANISH} {SPANISH}</p><p>{SPANISH}</p></main></body></html>"
+    )
+    article = extract_article(html, "https://example.org/noticias/programa")
+    assert article.language == "es"
+    assert article.published_at == date(2021, 3, 3)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("es", ("es", "de", "en")), ("de", ("de", "en")), ("en", ("en", "de")), (None, None), ("xx", None)],
+)
+def test_dates_are_read_in_the_pages_language_german_and_english(
+    language: str | None, expected: tuple[str, ...] | None
+) -> None:
+    assert date_languages(language) == expected
 
 
 def test_stand_line_gives_the_modified_date_and_leaves_the_text() -> None:

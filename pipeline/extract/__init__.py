@@ -73,13 +73,14 @@ def _extract(
     text = main_text(tree, url, selector=content_selector)
     if len(text) < MIN_ARTICLE_CHARS:
         raise ExtractError(f"no main text found ({len(text)} characters)", url=url)
+    language = detect_language(text, tree)
     return Article(
         url=url,
         title=title,
         text=text,
-        published_at=published_date(tree, url, feed_date=feed_date),
+        published_at=published_date(tree, url, feed_date=feed_date, language=language),
         modified_at=modified_date(tree),
-        language=detect_language(text, tree),
+        language=language,
         canonical_url=canonical_url(tree, url),
         author=find_author(tree),
     )
