@@ -68,6 +68,10 @@ def load_raw(db: sqlite_utils.Database) -> Iterator[tuple[str, str, bytes]]:
         yield url, source_id, zlib.decompress(body)
 
 
+def count_raw(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT count(*) FROM raw_pages").fetchone()[0])
+
+
 def raw_page(db: sqlite_utils.Database, url: str) -> bytes | None:
     row = db.execute("SELECT body FROM raw_pages WHERE url = ?", [url]).fetchone()
     return zlib.decompress(row[0]) if row else None

@@ -424,7 +424,7 @@ def reprocess(ctx: click.Context) -> None:
 
     config = _config(ctx)
     db = _open_existing(ctx)
-    total = db.execute("SELECT count(*) FROM raw_pages").fetchone()[0]
+    total = store.count_raw(db)
     with Progress(
         TextColumn("reprocessing"),
         BarColumn(),

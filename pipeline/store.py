@@ -20,7 +20,7 @@ from typing import Literal
 import sqlite_utils
 
 from pipeline import fingerprint
-from pipeline.archive import load_raw, prune, raw_page, save_raw
+from pipeline.archive import count_raw, load_raw, prune, raw_page, save_raw
 from pipeline.changes import comparison_form, content_hash, hash_form, make_diff, normalise, same_content
 from pipeline.entities import Analysis
 from pipeline.errors import StoreError
@@ -674,6 +674,7 @@ __all__ = [
     "MIGRATIONS",
     "Saved",
     "content_hash",
+    "count_raw",
     "load_raw",
     "make_diff",
     "mark_gone",

@@ -11,20 +11,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar
 
 import sqlite_utils
 
+from pipeline.charset import decode_body
 from pipeline.config import Settings
 from pipeline.entities import Analysis, analyze
-from pipeline.errors import Skip
+from pipeline.errors import ExtractError, Skip
 from pipeline.extract import Article, extract_article
 from pipeline.fetch import Fetcher
 
 logger = logging.getLogger(__name__)
+
+Job = TypeVar("Job")
+Result = TypeVar("Result")
 
 POOL_MIN_PAGES = 24  # fewer pages in a run are analysed in the loop's thread: starting workers costs more
 
@@ -35,6 +41,14 @@ def analyse_page(
     """extract → entities for one page; a top-level function so a worker process can run it."""
     article = extract_article(html, url, content_selector=selector, feed_date=feed_date)
     return article, analyze(article.text, article.title)
+
+
+def reanalyse_raw(url: str, selector: str | None, body: bytes) -> tuple[Article, Analysis] | str:
+    """decode → extract → entities for one stored page; a page that is no article returns the reason."""
+    try:
+        return analyse_page(decode_body(body)[0], url, selector, None)
+    except ExtractError as exc:  # returned, not raised: the message crosses the process boundary intact
+        return str(exc)
 
 
 def _warm_up() -> None:
@@ -59,6 +73,28 @@ class Workers:
             context = multiprocessing.get_context("forkserver")
             self._pool = ProcessPoolExecutor(self.size, mp_context=context, initializer=_warm_up)
         return self._pool
+
+    def map_ordered(
+        self, fn: Callable[..., Result], jobs: Iterable[tuple[Job, tuple[object, ...]]], pending: int
+    ) -> Iterator[tuple[Job, Result]]:
+        """fn(*args) for each (key, args) in order, up to 4 jobs per worker in flight (memory stays flat).
+
+        For batch work outside the event loop (`hubwatch reprocess`); `pending` is how many jobs there
+        will be, which decides whether the pool is worth starting.
+        """
+        pool = self.pool(pending)
+        if pool is None:
+            yield from ((key, fn(*args)) for key, args in jobs)
+            return
+        in_flight: deque[tuple[Job, Future[Result]]] = deque()
+        for key, args in jobs:
+            in_flight.append((key, pool.submit(fn, *args)))
+            if len(in_flight) >= 4 * self.size:
+                done_key, future = in_flight.popleft()
+                yield done_key, future.result()
+        while in_flight:
+            done_key, future = in_flight.popleft()
+            yield done_key, future.result()
 
     def close(self) -> None:
         if self._pool is not None:

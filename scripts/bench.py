@@ -8,6 +8,7 @@ Runs the stage scripts as they are (each prints its own detail first):
 - crawl, end to end: scripts/bench_crawl.py (discover → fetch → extract → entities → store from local
   hosts with latency, against the network and CPU bounds; an unchanged second run)
 - store:       scripts/bench_store.py      (insert rate, size, search p50/p95, views, unchanged rerun)
+- reprocess:   scripts/bench_reprocess.py  (stored raw pages re-extracted in 0 and 2 worker processes)
 
     python scripts/bench.py            # a quick pass: 500 articles, 20,000 stored announcements
     python scripts/bench.py --full     # the issue targets: 2,000 articles, 1,000,000 announcements
@@ -28,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 Row = tuple[str, str, str, str]  # stage, figure, value, target
+STAGES = ("extraction", "entities", "crawl", "store", "reprocess")
 
 
 def run(script: str, *args: str, timeout: int = 7200) -> str:
@@ -107,6 +109,14 @@ def store(rows: int) -> list[Row]:
     ]
 
 
+def reprocess(limit: int | None) -> list[Row]:
+    text = run("bench_reprocess.py", *(["--limit", str(limit)] if limit else []))
+    if "skipped" in text:
+        return [("reprocess", "skipped", grab(r"(skipped.*)", text), "")]
+    pattern = r"extract_workers={}: .*?([\d.]+ pages/s)"
+    return [("reprocess", f"pages/s, extract_workers={n}", grab(pattern.format(n), text), "") for n in (0, 2)]
+
+
 def machine() -> str:
     cpu = (
         next(
@@ -131,9 +141,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--full", action="store_true", help="the sizes of the issue targets (takes an hour)")
-    parser.add_argument("--only", choices=["extraction", "entities", "crawl", "store"], action="append")
+    parser.add_argument("--only", choices=STAGES, action="append")
     args = parser.parse_args()
-    stages = args.only or ["extraction", "entities", "crawl", "store"]
+    stages = args.only or list(STAGES)
     rows: list[Row] = []
     if "extraction" in stages:
         rows += extraction(None if args.full else 60)
@@ -143,6 +153,8 @@ def main() -> None:
         rows += crawl(2000 if args.full else 500)
     if "store" in stages:
         rows += store(1_000_000 if args.full else 20_000)
+    if "reprocess" in stages:
+        rows += reprocess(None)  # all 474 pages: a pool needs a few seconds to start, fewer pages hide that
     print(f"\nmachine: {machine()}")
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for stage, figure, value, target in [("stage", "figure", "value", "target"), *rows]:
