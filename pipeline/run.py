@@ -277,13 +277,14 @@ async def _process(item: ArticleRun, link: Link, source: Source, ctx: Context) -
             link.url, source_id=source.id, etag=etag, last_modified=last_modified
         )
     except FetchError as exc:
-        if exc.status_code in GONE and store.known_urls(ctx.db, [link.url]):
-            store.mark_gone(ctx.db, link.url, store.now_iso())
+        stored = store.announcement_url(ctx.db, link.url)
+        if exc.status_code in GONE and store.known_urls(ctx.db, [stored]):
+            store.mark_gone(ctx.db, stored, store.now_iso())
             item.status, item.error = "gone", f"HTTP {exc.status_code}"
             return
         raise
     if isinstance(response, NotModified):
-        store.touch_seen(ctx.db, link.url, store.now_iso())
+        store.touch_seen(ctx.db, store.announcement_url(ctx.db, link.url), store.now_iso())
         item.status = "not_modified"
         return
     html = response.text
@@ -291,7 +292,7 @@ async def _process(item: ArticleRun, link: Link, source: Source, ctx: Context) -
     if url != link.url:
         ctx.claim(url, source.id)
     await _store_page(item, link, source, ctx, html=html, url=url, raw=response)
-    store.save_cache_headers(ctx.db, link.url, response.etag, response.last_modified)
+    store.save_cache_headers(ctx.db, link.url, response.etag, response.last_modified, stored_url=url)
 
 
 async def _store_page(

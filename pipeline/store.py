@@ -509,15 +509,32 @@ def cache_headers(db: sqlite_utils.Database, url: str) -> tuple[str | None, str 
 
 
 def save_cache_headers(
-    db: sqlite_utils.Database, url: str, etag: str | None, last_modified: str | None
+    db: sqlite_utils.Database,
+    url: str,
+    etag: str | None,
+    last_modified: str | None,
+    *,
+    stored_url: str | None = None,
 ) -> None:
-    if not (etag or last_modified):
+    """The validators of a requested URL, and the announcement URL its page was saved under when another."""
+    stored_url = stored_url if stored_url != url else None
+    if not (etag or last_modified or stored_url):
         return
     with db.conn:
         db.execute(
-            "INSERT OR REPLACE INTO http_cache (url, etag, last_modified, fetched_at) VALUES (?,?,?,?)",
-            [url, etag, last_modified, now_iso()],
+            """INSERT OR REPLACE INTO http_cache (url, etag, last_modified, fetched_at, stored_url)
+               VALUES (?,?,?,?,?)""",
+            [url, etag, last_modified, now_iso(), stored_url],
         )
+
+
+def announcement_url(db: sqlite_utils.Database, requested: str) -> str:
+    """The URL the page fetched from `requested` was saved under (its rel=canonical), else `requested`.
+
+    A 304 or a 404 answers for the requested URL; the announcement may carry the page's canonical one.
+    """
+    row = db.execute("SELECT stored_url FROM http_cache WHERE url = ?", [requested]).fetchone()
+    return row[0] if row and row[0] else requested
 
 
 # --- runs, fetches, sources -------------------------------------------------------------------
@@ -579,6 +596,13 @@ def m030_crawl_source_health(db: sqlite_utils.Database) -> None:
     `items_before`: the last non-zero count, so the flag holds until the source yields again."""
     db.execute("ALTER TABLE sources ADD COLUMN broken INTEGER NOT NULL DEFAULT 0")
     db.execute("ALTER TABLE sources ADD COLUMN items_before INTEGER NOT NULL DEFAULT 0")
+
+
+@migration
+def m031_cache_stored_url(db: sqlite_utils.Database) -> None:
+    """Which announcement URL a requested URL's page was saved under (rel=canonical), so that a 304 or a
+    404 for the requested URL reaches that announcement."""
+    db.execute("ALTER TABLE http_cache ADD COLUMN stored_url TEXT")
 
 
 def crawl_items_before(db: sqlite_utils.Database, source_id: str) -> int:

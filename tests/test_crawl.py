@@ -188,6 +188,31 @@ def test_rel_canonical_on_the_same_site_names_the_announcement(
     ]
 
 
+def test_a_304_or_404_for_a_page_saved_under_its_rel_canonical_reaches_that_announcement(
+    german_site: LocalSite, tmp_path: Path
+) -> None:
+    article = ARTICLES[3]
+    html = article_html(article).replace(
+        "<head>", f'<head><link rel="canonical" href="/kanonisch/{article["slug"]}">'
+    )
+    german_site.add("/druck.html", html)
+    german_site.pages["/druck.html"].headers["ETag"] = '"v1"'
+    config = write_config(tmp_path, source("druck", "page", f"{german_site.url}/druck.html"))
+    assert run(config)[0] == 0
+    canonical = f"{german_site.url}/kanonisch/{article['slug']}"
+    with sqlite3.connect(tmp_path / "hubwatch.db") as conn:
+        conn.execute("UPDATE announcements SET last_seen_at = '2000-01-01T00:00:00+00:00'")
+
+    assert run(config)[0] == 0  # 304 for /druck.html: the announcement under the canonical URL is seen
+    assert rows(config, "SELECT status_code FROM fetches WHERE run_id = 2 AND url LIKE '%druck%'") == [(304,)]
+    ((url, last_seen),) = rows(config, "SELECT url, last_seen_at FROM announcements")
+    assert url == canonical and last_seen > "2026"
+
+    del german_site.pages["/druck.html"]
+    assert run(config)[0] == 0  # 404: that announcement is marked gone, not a failure
+    assert rows(config, "SELECT gone_at IS NOT NULL FROM announcements WHERE url = ?", canonical) == [(1,)]
+
+
 def test_a_latin1_page_without_charset_keeps_its_umlauts(german_site: LocalSite, tmp_path: Path) -> None:
     article = dict(ARTICLES[3])
     html = article_html(article).replace('<meta charset="utf-8">', "")
