@@ -173,33 +173,30 @@ def test_a_malformed_feed_stores_what_parses_and_fails_the_source(
     assert "malformed" in error
 
 
+def print_page_with_canonical(site: LocalSite) -> str:
+    """/druck.html: an article whose rel=canonical names /kanonisch/<slug>; returns that canonical URL."""
+    slug = ARTICLES[3]["slug"]
+    link = f'<link rel="canonical" href="/kanonisch/{slug}">'
+    site.add("/druck.html", article_html(ARTICLES[3]).replace("<head>", f"<head>{link}"))
+    return f"{site.url}/kanonisch/{slug}"
+
+
 def test_rel_canonical_on_the_same_site_names_the_announcement(
     german_site: LocalSite, tmp_path: Path
 ) -> None:
-    article = ARTICLES[3]
-    page = article_html(article).replace(
-        "<head>", f'<head><link rel="canonical" href="/kanonisch/{article["slug"]}">'
-    )
-    german_site.add("/druck.html", page)
+    canonical = print_page_with_canonical(german_site)
     config = write_config(tmp_path, source("druck", "page", f"{german_site.url}/druck.html?utm_campaign=x"))
     assert run(config)[0] == 0
-    assert rows(config, "SELECT url FROM announcements") == [
-        (f"{german_site.url}/kanonisch/{article['slug']}",)
-    ]
+    assert rows(config, "SELECT url FROM announcements") == [(canonical,)]
 
 
 def test_a_304_or_404_for_a_page_saved_under_its_rel_canonical_reaches_that_announcement(
     german_site: LocalSite, tmp_path: Path
 ) -> None:
-    article = ARTICLES[3]
-    html = article_html(article).replace(
-        "<head>", f'<head><link rel="canonical" href="/kanonisch/{article["slug"]}">'
-    )
-    german_site.add("/druck.html", html)
+    canonical = print_page_with_canonical(german_site)
     german_site.pages["/druck.html"].headers["ETag"] = '"v1"'
     config = write_config(tmp_path, source("druck", "page", f"{german_site.url}/druck.html"))
     assert run(config)[0] == 0
-    canonical = f"{german_site.url}/kanonisch/{article['slug']}"
     with sqlite3.connect(tmp_path / "hubwatch.db") as conn:
         conn.execute("UPDATE announcements SET last_seen_at = '2000-01-01T00:00:00+00:00'")
 
