@@ -368,7 +368,8 @@ def status(ctx: click.Context, fmt: Any) -> None:
 )
 @click.pass_context
 def maintain(ctx: click.Context, vacuum: bool) -> None:
-    """Database upkeep: drop raw captures older than settings.raw_retention_days, PRAGMA optimize, VACUUM.
+    """Database upkeep: drop raw captures older than settings.raw_retention_days and stale search words,
+    PRAGMA optimize, VACUUM.
 
     Recorded in the `maintenance` table; `hubwatch status` shows the last vacuum. Run it weekly
     from cron, with --vacuum when no run is due.
@@ -380,7 +381,8 @@ def maintain(ctx: click.Context, vacuum: bool) -> None:
     done = store.maintain(db, _db_path(ctx), retention_days=config.settings.raw_retention_days, vacuum=vacuum)
     sizes = f"{done.bytes_before / 1e6:.1f} MB → {done.bytes_after / 1e6:.1f} MB"
     vacuumed = "vacuumed, " if done.vacuumed else ""
-    click.echo(f"maintain: {done.raw_pruned} old raw captures pruned, {vacuumed}{sizes}", err=True)
+    pruned = f"{done.raw_pruned} old raw captures and {done.words_pruned} stale search words pruned"
+    click.echo(f"maintain: {pruned}, {vacuumed}{sizes}", err=True)
 
 
 @cli.command()

@@ -54,8 +54,9 @@ def _prefix(root: str, expand: Expand | None) -> str:
     return f'"{words[0]}"' if len(words) == 1 else "(" + " OR ".join(f'"{w}"' for w in words) + ")"
 
 
-def _term(word: str, expand: Expand | None = None) -> str:
-    """One query word as an FTS5 term: quoted (never syntax), prefix-matched on its stem."""
+def _term(word: str, expand: Expand | None = None, compounds: Expand | None = None) -> str:
+    """One query word as an FTS5 term: quoted (never syntax), prefix-matched on its stem; with
+    `compounds`, a typed word's stem also matches the compounds it ends (an explicit `Logist*` does not)."""
     if word.endswith("*"):
         return _prefix(word.rstrip("*"), expand)
     if len(word) <= EXACT_MAX_LEN:
@@ -64,14 +65,15 @@ def _term(word: str, expand: Expand | None = None) -> str:
     if len(root) < PREFIX_MIN_STEM:
         forms = dict.fromkeys([word, *(root + ending for ending in FORMS)])
         return "(" + " OR ".join(f'"{form}"' for form in forms) + ")"
-    return _prefix(root, expand)
+    return _prefix(root, compounds or expand)
 
 
-def fts_query(query: str, *, expand: Expand | None = None) -> str:
+def fts_query(query: str, *, expand: Expand | None = None, compounds: Expand | None = None) -> str:
     """User input to an FTS5 expression: words AND-ed, "quoted phrases" exact, OR kept, -word excluded.
 
     Every word is quoted, so nothing a user types is FTS5 syntax by accident. With `expand`, a prefix
-    becomes the OR of the indexed words it starts (see `indexed_words`).
+    becomes the OR of the indexed words it starts (see `indexed_words`); with `compounds`, the stem of a
+    typed word becomes the OR of the words it starts or ends (see `compound_words`).
     """
     positive: list[str] = []
     negative: list[str] = []
@@ -83,7 +85,7 @@ def fts_query(query: str, *, expand: Expand | None = None) -> str:
             term = "OR"
         else:
             minus = "-" if bare.startswith("-") and len(bare) > 1 else ""
-            parts = [_term(w, expand) for w in WORD.findall(bare.lstrip("-")) if w.strip("*")]
+            parts = [_term(w, expand, compounds) for w in WORD.findall(bare.lstrip("-")) if w.strip("*")]
             term = " AND ".join(parts) if len(parts) < 2 else "(" + " AND ".join(parts) + ")"
         if term:
             (negative if minus else positive).append(term)
@@ -126,13 +128,58 @@ def indexed_words(db: sqlite_utils.Database, root: str) -> list[str] | None:
     folded = fold(root)
     if not (folded.isascii() and folded.isalnum()):
         return None  # "ß", "-", other scripts: FTS5's own folding and prefix query know best
+    return _starting(db, folded) or None
+
+
+def _starting(db: sqlite_utils.Database, folded: str) -> list[str] | None:
+    """The indexed words starting with `folded`, None when there are more than MAX_EXPANSION."""
     db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {TERMS} USING fts5vocab(main, announcements_fts, 'row')")
     rows = db.execute(
         f"SELECT term FROM {TERMS} WHERE term >= ? AND term <= ? LIMIT ?",
         [folded, folded + "\U0010ffff", MAX_EXPANSION + 1],
     ).fetchall()
     words = [w for (w,) in rows if w.startswith(folded)]
-    return words if 0 < len(words) <= MAX_EXPANSION else None
+    return words if len(words) <= MAX_EXPANSION else None
+
+
+TAIL_CANDIDATES = 2_000  # words containing a stem read from the trigram index, at most; more: no tails
+
+
+def compound_words(db: sqlite_utils.Database, root: str) -> list[str] | None:
+    """The indexed words a typed word's stem starts ("logistikbranche") or ends ("hafenlogistik",
+    "hafenlogistiken": the stem plus one of FORMS), at most MAX_EXPANSION; None to keep `root*`.
+
+    German compounds put the head last, so "Logistik" should find "Stadtlogistik". The tails come
+    from `search_words`, the index's distinct words under a trigram index (filled at write time,
+    `store.add_search_words`): the words containing the stem, kept when it is their end. Too many
+    tails (a short common stem such as "markt") and the query stays what it was without them.
+    """
+    folded = fold(root)
+    if not (folded.isascii() and folded.isalnum()):
+        return None
+    starting = _starting(db, folded)
+    if starting is None:
+        return None
+    tails = tail_words(db, folded)
+    if tails is None or len(starting) + len(tails) > MAX_EXPANSION:
+        return starting or None
+    return starting + tails or None
+
+
+def tail_words(db: sqlite_utils.Database, folded: str) -> list[str] | None:
+    """The vocabulary's words that end with the folded stem (or stem + a form) without starting with
+    it; None when the stem is inside more than TAIL_CANDIDATES words."""
+    if len(folded) < 3:
+        return []  # no trigram to look up
+    trigrams = " AND ".join(dict.fromkeys(f'"{folded[i : i + 3]}"' for i in range(len(folded) - 2)))
+    rows = db.execute(
+        "SELECT word FROM search_words_trigram WHERE search_words_trigram MATCH ? LIMIT ?",
+        [trigrams, TAIL_CANDIDATES + 1],
+    ).fetchall()
+    if len(rows) > TAIL_CANDIDATES:
+        return None
+    endings = tuple(folded + form for form in FORMS)
+    return sorted(w for (w,) in rows if w.endswith(endings) and not w.startswith(folded))
 
 
 @dataclass(frozen=True)
@@ -171,7 +218,9 @@ def search_announcements(
     db: sqlite_utils.Database, query: str, *, limit: int = 20, filters: SearchFilters | None = None
 ) -> list[dict[str, Any]]:
     """The newest matches ranked bm25-style (title weighs 5× the text), with a snippet; copies shown once."""
-    match = fts_query(query, expand=lambda root: indexed_words(db, root))
+    match = fts_query(
+        query, expand=lambda root: indexed_words(db, root), compounds=lambda root: compound_words(db, root)
+    )
     if not match:
         return []
     where, params = _filter_sql(filters or SearchFilters())

@@ -387,6 +387,7 @@ def _update_changed(
             ann_id,
         ],
     )
+    add_search_words(db, article.title, article.text)
     _write_version(db, ann_id, version, article, digest, fetched_at, diff)
     write_entities(db, ann_id, version, analysis)
     _event(db, ann_id, version, "changed", fetched_at)
@@ -424,6 +425,7 @@ def _insert_new(
         ],
     )
     ann_id = int(cursor.lastrowid or 0)
+    add_search_words(db, article.title, article.text)
     _write_version(db, ann_id, 1, article, digest, fetched_at, None)
     write_entities(db, ann_id, 1, analysis)
     _event(db, ann_id, 1, "new", fetched_at)
@@ -650,6 +652,69 @@ def crawl_record_fetches(db: sqlite_utils.Database, run_id: int, records: Iterab
         )
 
 
+# --- search vocabulary (issue 6): the indexed words, trigram-indexed, for compound tails ---------
+
+
+@migration
+def m060_search_words(db: sqlite_utils.Database) -> None:
+    """The distinct words of the search index, and a trigram index over them: `Logistik` finds the
+    compounds it ends (*Hafenlogistik*) by a substring lookup among words, not among documents."""
+    db.execute("CREATE TABLE search_words (id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE)")
+    if "announcements_fts" in db.table_names():
+        db.execute("CREATE VIRTUAL TABLE temp.m060_terms USING fts5vocab(main, announcements_fts, 'row')")
+        db.execute("INSERT INTO search_words (word) SELECT term FROM temp.m060_terms ORDER BY term")
+        db.execute("DROP TABLE temp.m060_terms")
+    else:  # an index not built yet (ensure_db_shape builds it after the migrations): its rows' words
+        for title, text in db.execute("SELECT title, text FROM announcements").fetchall():
+            add_search_words(db, title, text)
+    for statement in SEARCH_WORDS_TRIGRAM:  # filled in one pass, then kept current by the triggers
+        db.execute(statement)
+
+
+SEARCH_WORDS_TRIGRAM = (
+    """CREATE VIRTUAL TABLE search_words_trigram
+       USING fts5(word, content='search_words', content_rowid='id', tokenize='trigram',
+                  detail='none', columnsize=0)""",
+    "INSERT INTO search_words_trigram (search_words_trigram) VALUES ('rebuild')",
+    """CREATE TRIGGER search_words_ai AFTER INSERT ON search_words BEGIN
+         INSERT INTO search_words_trigram (rowid, word) VALUES (new.id, new.word);
+       END""",
+    """CREATE TRIGGER search_words_ad AFTER DELETE ON search_words BEGIN
+         INSERT INTO search_words_trigram (search_words_trigram, rowid, word)
+         VALUES ('delete', old.id, old.word);
+       END""",
+)
+
+
+def add_search_words(db: sqlite_utils.Database, title: str | None, text: str | None) -> None:
+    """Add a stored text's new words to `search_words`, tokenised and folded by FTS5 itself.
+
+    A scratch contentless FTS5 table in `temp` with the index's tokenizer reads the words exactly as
+    `announcements_fts` stores them (no second tokenizer to keep in step); 0.13 ms for a 1 KB text.
+    """
+    for statement in SEARCH_WORDS_SCRATCH:
+        db.execute(statement)
+    db.execute("INSERT INTO temp.words_scratch (rowid, x) VALUES (1, ?)", [f"{title or ''}\n{text or ''}"])
+    db.execute("INSERT OR IGNORE INTO search_words (word) SELECT term FROM temp.words_scratch_terms")
+    db.execute("INSERT INTO temp.words_scratch (words_scratch) VALUES ('delete-all')")
+
+
+def prune_search_words(db: sqlite_utils.Database) -> int:
+    """Drop the words no stored text has any more (a changed text leaves its old words behind)."""
+    terms = "temp.announcements_fts_terms"  # as pipeline.query reads the index's words
+    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {terms} USING fts5vocab(main, announcements_fts, 'row')")
+    with transaction(db):
+        cursor = db.execute(f"DELETE FROM search_words WHERE word NOT IN (SELECT term FROM {terms})")
+    return cursor.rowcount
+
+
+SEARCH_WORDS_SCRATCH = (
+    """CREATE VIRTUAL TABLE IF NOT EXISTS temp.words_scratch
+       USING fts5(x, content='', tokenize='unicode61 remove_diacritics 2')""",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.words_scratch_terms USING fts5vocab(temp, words_scratch, 'row')",
+)
+
+
 # --- maintenance ------------------------------------------------------------------------------
 
 
@@ -659,6 +724,7 @@ class Maintenance:
     vacuumed: bool
     bytes_before: int
     bytes_after: int
+    words_pruned: int = 0
 
 
 def db_size(path: str | Path) -> int:
@@ -669,12 +735,14 @@ def db_size(path: str | Path) -> int:
 def maintain(
     db: sqlite_utils.Database, path: str | Path, *, retention_days: int, vacuum: bool = False
 ) -> Maintenance:
-    """Prune old raw captures, `PRAGMA optimize`, optionally VACUUM; recorded in `maintenance`.
+    """Prune old raw captures and stale search words, `PRAGMA optimize`, optionally VACUUM; the pass is
+    recorded in `maintenance`.
 
     VACUUM rewrites the whole file and needs the write lock for its length: run it when no run is due.
     """
     started, before = now_iso(), db_size(path)
     pruned = prune(db, retention_days=retention_days)
+    words = prune_search_words(db)
     db.execute("PRAGMA optimize")
     if vacuum:
         db.conn.commit()
@@ -687,7 +755,7 @@ def maintain(
                bytes_after) VALUES (?, ?, ?, ?, ?, ?)""",
             [started, now_iso(), int(vacuum), pruned, before, after],
         )
-    return Maintenance(pruned, vacuum, before, after)
+    return Maintenance(pruned, vacuum, before, after, words)
 
 
 def last_vacuum(db: sqlite_utils.Database) -> str | None:

@@ -292,6 +292,7 @@ QUERIES: list[tuple[str, SearchFilters]] = [
     ("Chemieindustrie Mannheim", SearchFilters()),
     ("Wasserstoffprojekt Rostock", SearchFilters()),
     ("Fachkräfte Pflegebranche", SearchFilters()),
+    ("Branche", SearchFilters()),  # the head of 48 compounds (*Agrarbranche* …): found by their tails
 ]
 START = datetime(2023, 1, 1, tzinfo=UTC)
 DUPLICATE_SHARE = 0.05

@@ -21,15 +21,19 @@ OLD_TEXT = (
 )
 
 
-def make_previous_schema(path: Path) -> None:
+def make_previous_schema(path: Path, *, fts: bool = True) -> None:
     """What the foundation's open_db produced: m001, FTS with its catch-all update trigger, some rows."""
     db = sqlite_utils.Database(sqlite3.connect(path))
     db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     store.m001_core_tables(db)
     db.execute("INSERT INTO _migrations VALUES ('m001_core_tables', '2024-01-01T00:00:00+00:00')")
-    db["announcements"].enable_fts(
-        ["title", "text"], fts_version="FTS5", create_triggers=True, tokenize="unicode61 remove_diacritics 2"
-    )
+    if fts:
+        db["announcements"].enable_fts(
+            ["title", "text"],
+            fts_version="FTS5",
+            create_triggers=True,
+            tokenize="unicode61 remove_diacritics 2",
+        )
     for ann_id, source in ((1, "hamburg"), (2, "dpa")):
         db.execute(
             """INSERT INTO announcements (id, source_id, url, title, text, content_hash, version,
@@ -72,6 +76,27 @@ def test_the_previous_schema_is_upgraded_with_its_data_intact(tmp_path: Path) ->
     assert set(VIEWS) <= set(db.view_names())
     hits = db.execute("SELECT rowid FROM announcements_fts WHERE announcements_fts MATCH 'Lieferketten'")
     assert {r[0] for r in hits} == {1, 2}
+
+
+@pytest.mark.parametrize("fts", [True, False], ids=["from-the-index", "index-not-built-yet"])
+def test_the_upgrade_fills_the_search_vocabulary_so_old_and_new_rows_are_found_by_tails(
+    tmp_path: Path, fts: bool
+) -> None:
+    from pipeline.entities import Analysis
+    from pipeline.extract import Article
+    from pipeline.query import search_announcements
+
+    path = tmp_path / "old.db"
+    make_previous_schema(path, fts=fts)
+    db = store.open_db(path)
+    words = {r[0] for r in db.execute("SELECT word FROM search_words")}
+    db.execute("CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, announcements_fts, 'row')")
+    assert words == {r[0] for r in db.execute("SELECT term FROM temp.terms")}
+    assert {"hafenwirtschaft", "innovationslabor", "bundeswirtschaftsministeriums"} <= words
+    assert [r["title"] for r in search_announcements(db, "Wirtschaft")] == ["Innovationslabor"]  # Hafen…
+    article = Article(url="https://neu.example/1", title="Stadtlogistik", text="Lastenräder im Quartier.")
+    store.save_article(db, source_id="neu", url=article.url, article=article, analysis=Analysis())
+    assert [r["title"] for r in search_announcements(db, "Logistik")] == ["Stadtlogistik"]
 
 
 def test_an_old_hash_does_not_make_a_version_after_the_upgrade(tmp_path: Path) -> None:
