@@ -236,6 +236,7 @@ def search_announcements(
 
 DUPLICATE_HEADROOM = 4  # fetch this many times `limit` hits, so folding copies still fills the page
 RANK_WINDOW = 500  # a query matching more than this ranks its most recent RANK_WINDOW matches
+WINDOW_TEXT_CHARS = 600_000  # ... or fewer, once their texts hold this many characters (highlight's cost)
 TITLE_WEIGHT, K1, B = 5.0, 1.2, 0.75  # FTS5's bm25 constants, the title weighted as before
 HIT, END = "\x01", "\x02"  # highlight() marks; control characters, not found in extracted text
 WINDOW_COLUMNS = ("id", "original", "published_at", "source_id", "title", "url", "text_hits")
@@ -244,14 +245,20 @@ WINDOW_COLUMNS = ("id", "original", "published_at", "source_id", "title", "url",
 def _ranked_window(
     db: sqlite_utils.Database, match: str, where: str, params: list[Any], keep: int
 ) -> list[dict[str, Any]]:
-    """The best `keep` of the RANK_WINDOW newest matches that pass the filters, hits marked, best first.
+    """The best `keep` of the newest matches that pass the filters, hits marked, best first.
 
-    One cursor, walked newest-first and stopped at the window's edge. FTS5's own bm25 would first read
-    every matching row of every query word for its word weights (60 ms for "Hub" on a million
-    announcements); here the words weigh the same, which changes little when every row in the window
-    matches every AND-ed word, and the length normalisation is taken over the window.
+    One cursor, walked newest-first; it stops at RANK_WINDOW rows, or earlier once the marked texts
+    hold WINDOW_TEXT_CHARS characters: `highlight()` tokenises each row's whole text again, and 500
+    texts of real-article length (3,600 characters) cost 35 ms, ten times the walk itself. SQLite
+    computes a row's marks only when the row is fetched, so stopping the loop stops that work.
+    (Measured and not taken: a first walk for the sizes, then the marks down to its floor, which walks
+    a filtered query twice; and reading the window back by id, which made FTS5 seek every OR-ed word
+    once per id.) FTS5's own bm25 would first read every matching row of every query word for its word
+    weights (60 ms for "Hub" on a million announcements); here the words weigh the same, which changes
+    little when every row in the window matches every AND-ed word, and the length normalisation is
+    taken over the window.
     """
-    rows = db.execute(
+    cursor = db.execute(
         f"""SELECT a.id, coalesce(a.duplicate_of, a.id), a.published_at, a.source_id, a.title, a.url,
                    highlight(announcements_fts, 1, char(1), char(2)),
                    highlight(announcements_fts, 0, char(1), char(2))
@@ -259,7 +266,14 @@ def _ranked_window(
             WHERE announcements_fts MATCH ?{where}
             ORDER BY announcements_fts.rowid DESC LIMIT ?""",
         [match, *params, RANK_WINDOW],
-    ).fetchall()
+    )
+    rows, marked = [], 0
+    for row in cursor:
+        rows.append(row)
+        marked += len(row[6] or "")
+        if marked >= WINDOW_TEXT_CHARS:
+            break
+    cursor.close()
     sizes = [len(row[6] or "") + len(row[7] or "") for row in rows]
     average = sum(sizes) / len(sizes) if sizes and sum(sizes) else 1.0
     scored = []

@@ -296,6 +296,7 @@ QUERIES: list[tuple[str, SearchFilters]] = [
 ]
 START = datetime(2023, 1, 1, tzinfo=UTC)
 DUPLICATE_SHARE = 0.05
+TEXT_SCALE = 1  # --text-scale: sentences per article × this (1: ~900 characters; 4: ~3,600, nearer real news)
 
 
 def sentence(rng: random.Random, hub: str, city: str, sector_word: str) -> str:
@@ -327,7 +328,7 @@ def generate(i: int) -> tuple[str, str, Article, Analysis, str]:
     city, sectors = HUBS[hub]
     sector = rng.choice(sectors)
     word = rng.choice(SECTOR_WORDS[sector])
-    sentences = [sentence(rng, hub, city, word) for _ in range(rng.randint(8, 16))]
+    sentences = [sentence(rng, hub, city, word) for _ in range(rng.randint(8, 16) * TEXT_SCALE)]
     paragraphs = [" ".join(sentences[k : k + 3]) for k in range(0, len(sentences), 3)]
     title = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} in {city}"
     text = "\n".join(paragraphs)
@@ -346,7 +347,7 @@ def _general(i: int, rng: random.Random) -> tuple[str, str, Article, Analysis, s
     """A business news item without hub vocabulary: most of what the press publishes."""
     city = rng.choice(CITIES)
     sentences = []
-    for _ in range(rng.randint(8, 16)):
+    for _ in range(rng.randint(8, 16) * TEXT_SCALE):
         if rng.random() < 0.6:
             sentences.append(
                 f"Der {_compound(rng)} in {city} {rng.choice(GENERAL_VERBS)} die {_compound(rng)} "
@@ -507,9 +508,14 @@ def main() -> None:
         "--new", type=int, default=0, help="also time this many new items, one transaction each"
     )
     parser.add_argument("--skip-fill", action="store_true", help="reuse an already filled --db")
+    parser.add_argument(
+        "--text-scale", type=int, default=1, help="longer texts: sentences × N (4 is nearer real articles)"
+    )
     args = parser.parse_args()
+    global TEXT_SCALE
+    TEXT_SCALE = args.text_scale
     db_path = args.db or Path(tempfile.mkdtemp(prefix="hubwatch-bench-")) / "bench.db"
-    print(f"database {db_path}, {args.rows:,} rows")
+    print(f"database {db_path}, {args.rows:,} rows, text scale {TEXT_SCALE}")
     if not args.skip_fill:
         fill(db_path, args.rows, batch=args.batch, per_item=min(args.per_item, args.rows))
     size = store.db_size(db_path)

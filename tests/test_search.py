@@ -319,6 +319,16 @@ def test_a_broad_query_ranks_its_newest_matches(
     assert titles(search_announcements(db, "Hub")) == {"Hafen eröffnet Labor"}  # id 4, the newest with "Hub"
 
 
+def test_long_texts_shrink_the_ranked_window_to_the_newest(
+    db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Marking hits costs time per character: past WINDOW_TEXT_CHARS the window ends, newest kept."""
+    monkeypatch.setattr(query, "WINDOW_TEXT_CHARS", 1)
+    assert titles(search_announcements(db, "Hub")) == {"Hafen eröffnet Labor"}
+    monkeypatch.setattr(query, "WINDOW_TEXT_CHARS", 10**9)
+    assert len(search_announcements(db, "Hub")) > 1
+
+
 @pytest.mark.parametrize(
     ("marked", "expected"),
     [
