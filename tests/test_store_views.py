@@ -148,3 +148,16 @@ def test_raw_pages_keep_the_latest_and_prune_old_captures(db_path: Path) -> None
     assert archive.prune(db, retention_days=0) == 0  # 0 keeps everything
     assert archive.prune(db, retention_days=30, now=datetime(2024, 6, 1, tzinfo=UTC)) == 2
     assert list(archive.load_raw(db)) == [(url, "presse", b"<html>Fassung 2</html>")]
+
+
+def test_entity_columns_use_the_announcement_index_without_statistics(tmp_path: Path) -> None:
+    """Before the first `hubwatch maintain` there are no statistics; the view must not scan by label."""
+    db = store.open_db(tmp_path / "fresh.db")
+    plan = " ".join(
+        str(row[-1])
+        for row in db.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM announcements_with_entities ORDER BY id DESC LIMIT 50"
+        )
+    )
+    assert "idx_mentions_announcement" in plan
+    assert "idx_mentions_label_canonical" not in plan
