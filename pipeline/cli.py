@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from pipeline import __version__, store
+from pipeline import __version__
+from pipeline.analysts.output import FORMATS, emit, print_run_summary, progress_bar
 from pipeline.config import ENV_CONFIG, Config, load_config
 from pipeline.errors import ConfigError, HubwatchError
-from pipeline.output import FORMATS, cell, emit, stderr
+from pipeline.store import archive, maintenance, schema
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_CONFIG, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -107,7 +106,7 @@ def _open_existing(ctx: click.Context) -> Any:
     path = _db_path(ctx)
     if not Path(path).exists():
         raise HubwatchError(f"no database at {path} yet: run `hubwatch run` first")
-    return store.open_db(path)
+    return schema.open_db(path)
 
 
 # --- run --------------------------------------------------------------------------------------
@@ -131,52 +130,10 @@ def run(ctx: click.Context, source_ids: tuple[str, ...], no_digest: bool) -> Non
         click.echo(
             "hubwatch: no digest recipients configured (settings.digest.to): digests are off", err=True
         )
-    show = not ctx.obj["quiet"] and stderr.is_terminal
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=stderr,
-        disable=not show,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("crawling", total=0)
-
-        def progress(event: str, amount: int) -> None:
-            if event == "found":
-                bar.update(task, total=(bar.tasks[0].total or 0) + amount)
-            else:
-                bar.advance(task, amount)
-
+    with progress_bar("crawling", total=0, quiet=ctx.obj["quiet"]) as progress:
         result = run_daily(config, source_ids=source_ids, digest=not no_digest, progress=progress)
-    _print_summary(result)
+    print_run_summary(result)
     sys.exit(result.exit_code)
-
-
-def _print_summary(result: Any) -> None:
-    table = Table(title=f"hubwatch run {result.run_id}: {result.status}")
-    for column in ("source", "found", "new", "changed", "unchanged", "errors", "problem"):
-        table.add_column(column, justify="right" if column not in ("source", "problem") else "left")
-    for sr in result.sources:
-        errors = sr.count("error") + int(sr.error is not None)
-        unchanged = sr.count("unchanged") + sr.count("not_modified")
-        counts = [sr.found, sr.count("new"), sr.count("changed"), unchanged, errors]
-        table.add_row(sr.source.id, *map(str, counts), cell(sr.problem[:100]))
-    c = result.counts
-    stderr.print(table)
-    stderr.print(
-        f"sources ok {c['sources_ok']}, failed {c['sources_failed']} · new {c['new']}, "
-        f"changed {c['changed']}, unchanged {c['unchanged']}, errors {c['errors']}"
-    )
-    if result.digest is not None:
-        d = result.digest
-        stderr.print(
-            f"digest: {d.status}"
-            + (f" ({d.items} items)" if d.items else "")
-            + (f" — {d.error}" if d.error else ""),
-            markup=False,
-        )
 
 
 # --- schedule, digest -------------------------------------------------------------------------
@@ -211,10 +168,10 @@ def digest(ctx: click.Context, dry_run: bool, out_dir: Path | None) -> None:
 
     Example: hubwatch digest --dry-run --out out/
     """
-    from pipeline.digest import send_pending
+    from pipeline.deliver.digest import send_pending
 
     config = _config(ctx)
-    db = store.open_db(config.settings.database)
+    db = schema.open_db(config.settings.database)
     outcome = send_pending(db, config.settings, dry_run=dry_run, out_dir=out_dir)
     if dry_run and outcome.text:
         click.echo(outcome.text)
@@ -280,7 +237,7 @@ def search(
 
     Example: hubwatch search "Smart Systems Hub" --since 2024-01-01 --hub Dresden/Leipzig --format json
     """
-    from pipeline.query import SearchFilters, search_announcements
+    from pipeline.analysts.search import SearchFilters, search_announcements
 
     db = _open_existing(ctx)
     filters = SearchFilters(since=since, until=until, source=source_id, hub=hub, sector=sector)
@@ -300,7 +257,7 @@ def hubs(ctx: click.Context, fmt: Any) -> None:
 
     Example: hubwatch hubs --format csv > hubs.csv
     """
-    from pipeline.query import hub_table
+    from pipeline.analysts.tables import hub_table
 
     db = _open_existing(ctx)
     columns = ["hub", "cities", "sectors", "evidence", "mentions", "announcements", "last_seen"]
@@ -340,7 +297,7 @@ def status(ctx: click.Context, fmt: Any) -> None:
 
     Example: hubwatch status --format json
     """
-    from pipeline.query import source_health, status_lines
+    from pipeline.analysts.tables import source_health, status_lines
     from pipeline.schedule import health_warning
 
     db = _open_existing(ctx)
@@ -378,7 +335,9 @@ def maintain(ctx: click.Context, vacuum: bool) -> None:
     """
     config = _config(ctx)
     db = _open_existing(ctx)
-    done = store.maintain(db, _db_path(ctx), retention_days=config.settings.raw_retention_days, vacuum=vacuum)
+    done = maintenance.maintain(
+        db, _db_path(ctx), retention_days=config.settings.raw_retention_days, vacuum=vacuum
+    )
     sizes = f"{done.bytes_before / 1e6:.1f} MB → {done.bytes_after / 1e6:.1f} MB"
     vacuumed = "vacuumed, " if done.vacuumed else ""
     pruned = f"{done.raw_pruned} old raw captures and {done.words_pruned} stale search words pruned"
@@ -403,12 +362,12 @@ def serve(ctx: click.Context, host: str, port: int, metadata_path: Path | None) 
 
     Example: hubwatch serve --port 8001
     """
-    from pipeline.serve import serve_database
+    from pipeline.analysts.serve import serve_database
 
     path = _db_path(ctx)
     if not Path(path).exists():
         raise HubwatchError(f"no database at {path} yet: run `hubwatch run` first")
-    store.open_db(path).close()  # migrate and create the views before Datasette reads
+    schema.open_db(path).close()  # migrate and create the views before Datasette reads
     click.echo(f"serving {path} read-only on http://{host}:{port}/ (Ctrl-C stops)", err=True)
     serve_database(Path(path), host=host, port=port, metadata_path=metadata_path)
 
@@ -426,17 +385,9 @@ def reprocess(ctx: click.Context) -> None:
 
     config = _config(ctx)
     db = _open_existing(ctx)
-    total = store.count_raw(db)
-    with Progress(
-        TextColumn("reprocessing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=stderr,
-        disable=ctx.obj["quiet"],
-        transient=True,
-    ) as bar:
-        task = bar.add_task("reprocess", total=total)
-        counts = reprocess_pages(db, config, progress=lambda _e, n: bar.advance(task, n))
+    total = archive.count_raw(db)
+    with progress_bar("reprocessing", total=total, quiet=ctx.obj["quiet"]) as progress:
+        counts = reprocess_pages(db, config, progress=progress)
     click.echo(f"reprocessed {counts['reprocessed']} pages, {counts['errors']} errors", err=True)
     sys.exit(EXIT_PARTIAL if counts["errors"] else EXIT_OK)
 

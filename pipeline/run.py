@@ -17,14 +17,14 @@ from typing import Literal
 
 import sqlite_utils
 
-from pipeline import store
 from pipeline.config import Config, Source
-from pipeline.digest import DigestOutcome, send_pending
+from pipeline.crawl.discover import Discovery, Link, discover
+from pipeline.crawl.fetch import Fetcher, FetchRecord, NotModified, Response
+from pipeline.crawl.urls import canonical_url, rel_canonical
+from pipeline.deliver.digest import DigestOutcome, send_pending
 from pipeline.errors import ConfigError, ExtractError, FetchError, HubwatchError, Skip
-from pipeline.fetch import Fetcher, FetchRecord, NotModified, Response
 from pipeline.lock import run_lock
-from pipeline.sources import Discovery, Link, discover
-from pipeline.urls import canonical_url, rel_canonical
+from pipeline.store import announcements, archive, crawlstate, schema, transactions
 from pipeline.workers import Context, Workers, reanalyse_raw
 
 logger = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ def run_daily(
     """The daily pass, holding the single-instance lock for its length."""
     sources = _select(config, source_ids)
     with run_lock(config.settings.database):
-        db = store.open_db(config.settings.database)
+        db = schema.open_db(config.settings.database)
         try:
             result = asyncio.run(run_pass(config, db, sources, progress=progress, now=now))
             if digest and config.settings.digest.recipient_groups:
@@ -143,8 +143,8 @@ async def run_pass(
     now: datetime | None = None,
 ) -> RunResult:
     """Run every source concurrently; one failing source never stops the others."""
-    store.sync_sources(db, [(s.id, s.name, s.kind, s.url) for s in config.sources])
-    run_id = store.start_run(db)
+    crawlstate.sync_sources(db, [(s.id, s.name, s.kind, s.url) for s in config.sources])
+    run_id = crawlstate.start_run(db)
     result = RunResult(run_id, [SourceRun(s) for s in sources])
     pool = Workers(config.settings.extract_workers)
     log = FetchLog(db, run_id)
@@ -153,12 +153,12 @@ async def run_pass(
             ctx = Context(db, run_id, fetcher, config.settings, pool, progress, now or datetime.now(UTC))
             await asyncio.gather(*(_run_source(sr, ctx) for sr in result.sources))
     except BaseException:
-        store.finish_run(db, run_id, status="failed", counts=result.counts)
+        crawlstate.finish_run(db, run_id, status="failed", counts=result.counts)
         raise
     finally:
         pool.close()
         log.flush()
-    store.finish_run(db, run_id, status=result.status, counts=result.counts)
+    crawlstate.finish_run(db, run_id, status=result.status, counts=result.counts)
     return result
 
 
@@ -174,14 +174,14 @@ class FetchLog:
 
     def __call__(self, r: FetchRecord) -> None:
         row = (r.source_id, r.url, r.status_code, int(r.not_modified), r.error, r.elapsed_ms, r.size)
-        self.pending.append((*row, store.now_iso()))
+        self.pending.append((*row, schema.now_iso()))
         if len(self.pending) >= self.BATCH:
             self.flush()
 
     def flush(self) -> None:
         if self.pending:
             rows, self.pending = self.pending, []
-            store.crawl_record_fetches(self.db, self.run_id, rows)
+            crawlstate.crawl_record_fetches(self.db, self.run_id, rows)
 
 
 async def _run_source(sr: SourceRun, ctx: Context) -> None:
@@ -190,17 +190,17 @@ async def _run_source(sr: SourceRun, ctx: Context) -> None:
         discovery = await discover(
             source,
             ctx.fetcher,
-            known=lambda urls: store.known_urls(db, urls),
-            last_fetched=lambda urls: store.crawl_last_fetched(db, urls),
+            known=lambda urls: announcements.known_urls(db, urls),
+            last_fetched=lambda urls: crawlstate.crawl_last_fetched(db, urls),
         )
     except (HubwatchError, Skip) as exc:
         sr.error = exc.reason if isinstance(exc, FetchError | Skip) else str(exc)
-        store.source_failed(db, source.id, error=sr.error, items=0, run_id=ctx.run_id)
+        crawlstate.source_failed(db, source.id, error=sr.error, items=0, run_id=ctx.run_id)
         logger.info("source %s failed: %s", source.id, sr.error)
         return
     except Exception as exc:  # a parser bug must not stop the other sources
         sr.error = f"{type(exc).__name__}: {exc}"
-        store.source_failed(db, source.id, error=sr.error, items=0, run_id=ctx.run_id)
+        crawlstate.source_failed(db, source.id, error=sr.error, items=0, run_id=ctx.run_id)
         logger.exception("source %s failed unexpectedly", source.id)
         return
     sr.error = discovery.error
@@ -216,18 +216,18 @@ async def _run_source(sr: SourceRun, ctx: Context) -> None:
     )
     sr.items += [ArticleRun(source.id, url, "unchanged") for url in discovery.unchanged]
     if sr.failed:
-        store.source_failed(db, source.id, error=sr.problem, items=sr.found, run_id=ctx.run_id)
+        crawlstate.source_failed(db, source.id, error=sr.problem, items=sr.found, run_id=ctx.run_id)
     else:
-        store.source_ok(db, source.id, items=sr.found, run_id=ctx.run_id)
+        crawlstate.source_ok(db, source.id, items=sr.found, run_id=ctx.run_id)
 
 
 def _check_yield(sr: SourceRun, discovery: Discovery, ctx: Context) -> None:
     """A listing or feed that yielded items before and none now is broken (a redesign), not quiet."""
     if sr.source.kind == "page":
         return
-    before = store.crawl_items_before(ctx.db, sr.source.id)
+    before = crawlstate.crawl_items_before(ctx.db, sr.source.id)
     broken = discovery.found == 0 and before > 0
-    store.crawl_source_yield(ctx.db, sr.source.id, items=discovery.found, broken=broken)
+    crawlstate.crawl_source_yield(ctx.db, sr.source.id, items=discovery.found, broken=broken)
     if broken:
         sr.broken = True
         sr.error = sr.error or (
@@ -243,7 +243,7 @@ def _rechecks(source: Source, discovery: Discovery, ctx: Context) -> list[Link]:
         return []
     since = (ctx.now - timedelta(days=ctx.settings.recheck_days)).isoformat(timespec="seconds")
     listed = {link.url for link in discovery.links} | set(discovery.unchanged)
-    recent = store.crawl_recent_urls(ctx.db, source.id, since)
+    recent = crawlstate.crawl_recent_urls(ctx.db, source.id, since)
     return [Link(url, source.id) for url in recent if url not in listed and "hubwatch-item=" not in url]
 
 
@@ -271,20 +271,20 @@ async def _process(item: ArticleRun, link: Link, source: Source, ctx: Context) -
         await _store_page(item, link, source, ctx, html=_inline_html(link), url=link.url)
         return
     ctx.claim(link.url, source.id)
-    etag, last_modified = store.cache_headers(ctx.db, link.url)
+    etag, last_modified = crawlstate.cache_headers(ctx.db, link.url)
     try:
         response = await ctx.fetcher.fetch(
             link.url, source_id=source.id, etag=etag, last_modified=last_modified
         )
     except FetchError as exc:
-        stored = store.announcement_url(ctx.db, link.url)
-        if exc.status_code in GONE and store.known_urls(ctx.db, [stored]):
-            store.mark_gone(ctx.db, stored, store.now_iso())
+        stored = crawlstate.announcement_url(ctx.db, link.url)
+        if exc.status_code in GONE and announcements.known_urls(ctx.db, [stored]):
+            announcements.mark_gone(ctx.db, stored, schema.now_iso())
             item.status, item.error = "gone", f"HTTP {exc.status_code}"
             return
         raise
     if isinstance(response, NotModified):
-        store.touch_seen(ctx.db, store.announcement_url(ctx.db, link.url), store.now_iso())
+        announcements.touch_seen(ctx.db, crawlstate.announcement_url(ctx.db, link.url), schema.now_iso())
         item.status = "not_modified"
         return
     html = response.text
@@ -292,7 +292,7 @@ async def _process(item: ArticleRun, link: Link, source: Source, ctx: Context) -
     if url != link.url:
         ctx.claim(url, source.id)
     await _store_page(item, link, source, ctx, html=html, url=url, raw=response)
-    store.save_cache_headers(ctx.db, link.url, response.etag, response.last_modified, stored_url=url)
+    crawlstate.save_cache_headers(ctx.db, link.url, response.etag, response.last_modified, stored_url=url)
 
 
 async def _store_page(
@@ -307,8 +307,12 @@ async def _store_page(
 ) -> None:
     article, analysis = await ctx.analyse(html, url, source.content, link.published)
     if raw is not None:
-        store.save_raw(ctx.db, url=url, source_id=source.id, body=raw.content, content_type=raw.content_type)
-    saved = store.save_article(ctx.db, source_id=source.id, url=url, article=article, analysis=analysis)
+        archive.save_raw(
+            ctx.db, url=url, source_id=source.id, body=raw.content, content_type=raw.content_type
+        )
+    saved = announcements.save_article(
+        ctx.db, source_id=source.id, url=url, article=article, analysis=analysis
+    )
     item.url, item.status = url, saved.change
 
 
@@ -330,10 +334,10 @@ def reprocess(
     workers = Workers(config.settings.extract_workers)
     jobs = (
         (row, (url, selectors.get(source_id), body))
-        for url, source_id, body in store.load_raw(db)
+        for url, source_id, body in archive.load_raw(db)
         if (row := db.execute("SELECT id, version FROM announcements WHERE url = ?", [url]).fetchone())
     )
-    results = workers.map_ordered(reanalyse_raw, jobs, store.count_raw(db))
+    results = workers.map_ordered(reanalyse_raw, jobs, archive.count_raw(db))
     try:
         for (ann_id, version), outcome in results:
             if isinstance(outcome, str):
@@ -341,8 +345,10 @@ def reprocess(
                 counts["errors"] += 1
             else:
                 analysis = outcome[1]
-                with store.transaction(db):  # mentions, facts and the flag change together or not at all
-                    store.write_entities(db, ann_id, version, analysis)
+                with transactions.transaction(
+                    db
+                ):  # mentions, facts and the flag change together or not at all
+                    announcements.write_entities(db, ann_id, version, analysis)
                     db.execute(
                         "UPDATE announcements SET relevant = ? WHERE id = ?", [int(analysis.relevant), ann_id]
                     )

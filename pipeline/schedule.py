@@ -31,7 +31,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from pipeline.config import Settings, load_config
 from pipeline.lock import LockedError, run_lock
-from pipeline.store import open_db
+from pipeline.store.schema import open_db
 
 logger = logging.getLogger(__name__)
 

@@ -22,10 +22,10 @@ import sqlite_utils
 
 from pipeline.charset import decode_body
 from pipeline.config import Settings
+from pipeline.crawl.fetch import Fetcher
 from pipeline.entities import Analysis, analyze
 from pipeline.errors import ExtractError, Skip
 from pipeline.extract import Article, extract_article
-from pipeline.fetch import Fetcher
 
 logger = logging.getLogger(__name__)
 

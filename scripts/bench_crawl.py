@@ -33,9 +33,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline import store  # noqa: E402
 from pipeline.config import parse_config  # noqa: E402
 from pipeline.run import run_pass  # noqa: E402
+from pipeline.store.announcements import save_article  # noqa: E402
+from pipeline.store.archive import save_raw  # noqa: E402
+from pipeline.store.schema import open_db  # noqa: E402
 from pipeline.workers import _warm_up, analyse_page  # noqa: E402
 from tests.germansite import ARTICLES, article_html  # noqa: E402
 
@@ -122,7 +124,7 @@ sources:
 
 def crawl(config_yaml: str, db_path: Path) -> tuple[float, Any]:
     config = parse_config(config_yaml)
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     started = time.perf_counter()
     result = asyncio.run(run_pass(config, db, config.enabled_sources))
     elapsed = time.perf_counter() - started
@@ -134,7 +136,7 @@ def cpu_bound(articles: int, workers: int, db_path: Path) -> float:
     """Pages/s for extract + entities (in `workers` processes) + store, from memory."""
     from pipeline.errors import ExtractError
 
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     pages = [(page(i).decode(), f"http://{LOOPBACK}/mem/{i}.html") for i in range(articles)]
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max(workers, 1), mp_context=context, initializer=_warm_up) as pool:
@@ -147,8 +149,8 @@ def cpu_bound(articles: int, workers: int, db_path: Path) -> float:
                 article, analysis = future.result()
             except ExtractError:
                 continue
-            store.save_raw(db, url=url, source_id="mem", body=html.encode(), content_type="text/html")
-            store.save_article(db, source_id="mem", url=url, article=article, analysis=analysis)
+            save_raw(db, url=url, source_id="mem", body=html.encode(), content_type="text/html")
+            save_article(db, source_id="mem", url=url, article=article, analysis=analysis)
         elapsed = time.perf_counter() - started
     db.close()
     return articles / elapsed

@@ -24,25 +24,27 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from eval_extraction import TEXT_CORPUS, iter_corpus, shared_data_dir  # noqa: E402
 
-from pipeline import store  # noqa: E402
 from pipeline.config import parse_config  # noqa: E402
 from pipeline.entities import analyze  # noqa: E402
 from pipeline.errors import ExtractError  # noqa: E402
 from pipeline.extract import extract_article  # noqa: E402
 from pipeline.run import reprocess  # noqa: E402
+from pipeline.store.announcements import save_article  # noqa: E402
+from pipeline.store.archive import save_raw  # noqa: E402
+from pipeline.store.schema import open_db  # noqa: E402
 
 
 def fill(db_path: Path, limit: int | None) -> int:
     """Save every corpus page as an announcement with its raw page; returns how many."""
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     saved = 0
     for url, _item, raw in iter_corpus(TEXT_CORPUS, limit):
         try:
             article = extract_article(raw, url)
         except ExtractError:
             continue
-        store.save_article(db, source_id="bench", url=url, article=article, analysis=analyze(article.text))
-        store.save_raw(db, url=url, source_id="bench", body=raw, content_type="text/html")
+        save_article(db, source_id="bench", url=url, article=article, analysis=analyze(article.text))
+        save_raw(db, url=url, source_id="bench", body=raw, content_type="text/html")
         saved += 1
     db.close()
     return saved
@@ -53,7 +55,7 @@ def timed_reprocess(db_path: Path, workers: int) -> tuple[float, dict[str, int]]
         f"settings:\n  database: {db_path}\n  extract_workers: {workers}\n"
         "sources:\n  - id: bench\n    kind: page\n    url: http://127.0.0.1:9/\n"
     )
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     started = time.perf_counter()
     counts = reprocess(db, config)
     seconds = time.perf_counter() - started

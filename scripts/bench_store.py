@@ -26,10 +26,13 @@ import sqlite_utils
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline import store
+from pipeline.analysts.search import SearchFilters, search_announcements
+from pipeline.analysts.tables import hub_table
 from pipeline.entities import Analysis, Fact, Mention
 from pipeline.extract import Article
-from pipeline.query import SearchFilters, hub_table, search_announcements
+from pipeline.store.announcements import save_article
+from pipeline.store.maintenance import db_size
+from pipeline.store.schema import open_db
 
 HUBS = {
     "Berlin": ("Berlin", ["Internet of Things", "Fintech"]),
@@ -384,7 +387,7 @@ def _analysis(text: str, hub: str, city: str, sector: str, word: str) -> Analysi
 def fill(db_path: Path, rows: int, *, batch: int, per_item: int) -> None:
     """Bulk-load the first rows `batch` to a transaction, then the last `per_item` rows the way a run
     does (one transaction each), and report both rates."""
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     bulk = max(rows - per_item, 0)
     started = last = time.perf_counter()
     for i in range(bulk):
@@ -412,7 +415,7 @@ def fill(db_path: Path, rows: int, *, batch: int, per_item: int) -> None:
 
 def _save(db: sqlite_utils.Database, i: int) -> None:
     source, url, article, analysis, at = generate(i)
-    store.save_article(db, source_id=source, url=url, article=article, analysis=analysis, fetched_at=at)
+    save_article(db, source_id=source, url=url, article=article, analysis=analysis, fetched_at=at)
 
 
 def timed(fn: Callable[[], object], repeat: int) -> list[float]:
@@ -431,7 +434,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def bench_search(db_path: Path, repeat: int) -> None:
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     everything: list[float] = []
     for query, filters in QUERIES:
         times = timed(lambda q=query, f=filters: search_announcements(db, q, limit=20, filters=f), repeat)
@@ -461,7 +464,7 @@ VIEW_QUERIES = {
 
 
 def bench_views(db_path: Path) -> None:
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     for name, sql in VIEW_QUERIES.items():
         times = timed(lambda s=sql: db.execute(s).fetchall(), 3)
         print(f"  {name:42} {statistics.median(times):9.1f} ms")
@@ -471,24 +474,24 @@ def bench_views(db_path: Path) -> None:
 
 def bench_new(db_path: Path, count: int) -> None:
     """New announcements the way a run saves them: one transaction each, on top of the filled database."""
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     start = db.execute("SELECT max(id) FROM announcements").fetchone()[0] or 0
     items = [generate(i) for i in range(start, start + count)]
     started = time.perf_counter()
     for source, url, article, analysis, at in items:
-        store.save_article(db, source_id=source, url=url, article=article, analysis=analysis, fetched_at=at)
+        save_article(db, source_id=source, url=url, article=article, analysis=analysis, fetched_at=at)
     elapsed = time.perf_counter() - started
     print(f"  {count:,} new items in {elapsed:.2f} s ({count / elapsed:,.0f}/s)")
 
 
 def bench_rerun(db_path: Path, rows: int, count: int) -> None:
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     picks = random.Random(7).sample(range(rows), min(count, rows))
     items = [generate(i) for i in picks]
     started = time.perf_counter()
     changes = {"new": 0, "changed": 0, "unchanged": 0}
     for source, url, article, analysis, _ in items:
-        saved = store.save_article(db, source_id=source, url=url, article=article, analysis=analysis)
+        saved = save_article(db, source_id=source, url=url, article=article, analysis=analysis)
         changes[saved.change] += 1
     elapsed = time.perf_counter() - started
     print(f"  {len(items):,} items in {elapsed:.2f} s ({len(items) / elapsed:,.0f}/s): {changes}")
@@ -518,7 +521,7 @@ def main() -> None:
     print(f"database {db_path}, {args.rows:,} rows, text scale {TEXT_SCALE}")
     if not args.skip_fill:
         fill(db_path, args.rows, batch=args.batch, per_item=min(args.per_item, args.rows))
-    size = store.db_size(db_path)
+    size = db_size(db_path)
     print(f"database size: {size / 1e6:,.0f} MB ({size / max(args.rows, 1):,.0f} bytes per announcement)")
     print("search (limit 20, near-duplicates folded):")
     bench_search(db_path, args.repeat)

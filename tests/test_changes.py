@@ -11,10 +11,11 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline import store
-from pipeline.changes import comparison_form, content_hash, normalise
 from pipeline.entities import Analysis
 from pipeline.extract import Article
+from pipeline.store.announcements import Saved, mark_gone, save_article
+from pipeline.store.changes import comparison_form, content_hash, normalise
+from pipeline.store.schema import open_db
 
 CASES_FILE = Path(__file__).parent / "fixtures" / "changes" / "cases.yaml"
 DATA = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
@@ -22,11 +23,9 @@ BASE, CASES = DATA["base"], DATA["cases"]
 URL = "https://hamburg.example/presse/innovationslabor"
 
 
-def save(db: sqlite_utils.Database, title: str, text: str, *, url: str = URL, at: str) -> store.Saved:
+def save(db: sqlite_utils.Database, title: str, text: str, *, url: str = URL, at: str) -> Saved:
     article = Article(url=url, title=title, text=text)
-    return store.save_article(
-        db, source_id="hamburg", url=url, article=article, analysis=Analysis(), fetched_at=at
-    )
+    return save_article(db, source_id="hamburg", url=url, article=article, analysis=Analysis(), fetched_at=at)
 
 
 def after(case: dict[str, Any]) -> tuple[str, str]:
@@ -40,7 +39,7 @@ def after(case: dict[str, Any]) -> tuple[str, str]:
 
 @pytest.fixture
 def db(tmp_path: Path) -> sqlite_utils.Database:
-    return store.open_db(tmp_path / "hubwatch.db")
+    return open_db(tmp_path / "hubwatch.db")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
@@ -99,9 +98,9 @@ def test_three_edits_make_versions_two_and_three(db: sqlite_utils.Database) -> N
 
 def test_a_gone_page_is_marked_never_deleted(db: sqlite_utils.Database) -> None:
     save(db, BASE["title"], BASE["text"], at="2024-03-12T08:00:00+00:00")
-    assert store.mark_gone(db, URL, "2024-04-01T06:30:00+00:00") is True
-    assert store.mark_gone(db, URL, "2024-04-02T06:30:00+00:00") is False  # the first date stays
-    assert store.mark_gone(db, "https://nowhere.example/x", "2024-04-02T06:30:00+00:00") is False
+    assert mark_gone(db, URL, "2024-04-01T06:30:00+00:00") is True
+    assert mark_gone(db, URL, "2024-04-02T06:30:00+00:00") is False  # the first date stays
+    assert mark_gone(db, "https://nowhere.example/x", "2024-04-02T06:30:00+00:00") is False
     ((gone, versions),) = db.execute(
         "SELECT gone_at, (SELECT count(*) FROM announcement_versions) FROM announcements"
     ).fetchall()

@@ -18,13 +18,14 @@ from typing import Any
 
 import pytest
 
-from pipeline import store
 from pipeline.entities import Analysis, Fact, Mention
 from pipeline.extract import Article
+from pipeline.store.announcements import save_article
+from pipeline.store.schema import open_db
 
 datasette = pytest.importorskip("datasette")
 
-from pipeline.serve import load_metadata, make_datasette  # noqa: E402
+from pipeline.analysts.serve import load_metadata, make_datasette  # noqa: E402
 
 TEXT = (
     "Der Digital Hub Karlsruhe für Künstliche Intelligenz eröffnet ein Reallabor. Gründerinnen und Gründer "
@@ -35,7 +36,7 @@ TEXT = (
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     path = tmp_path / "news.db"
-    db = store.open_db(path)
+    db = open_db(path)
     analysis = Analysis(
         mentions=[
             Mention("HUB", "Digital Hub Karlsruhe", "Karlsruhe", 4, 25),
@@ -47,7 +48,7 @@ def db_path(tmp_path: Path) -> Path:
     url = "https://ka.example/reallabor"
     for n, text in enumerate((TEXT, TEXT + " Die Stadt fördert das Labor mit zwei Millionen Euro.")):
         article = Article(url=url, title="Karlsruher KI-Hub eröffnet Reallabor", text=text)
-        store.save_article(
+        save_article(
             db,
             source_id="ka",
             url=url,
@@ -108,11 +109,11 @@ def test_the_database_is_served_read_only(db_path: Path) -> None:
     assert database.is_mutable  # not immutable: a run may write meanwhile
     result = get(ds, "/news.json?sql=" + "DELETE FROM announcements")
     assert result.status_code == 400
-    assert store.open_db(db_path).execute("SELECT count(*) FROM announcements").fetchone()[0] == 1
+    assert open_db(db_path).execute("SELECT count(*) FROM announcements").fetchone()[0] == 1
 
 
 def test_reads_go_on_while_a_run_holds_the_write_lock(db_path: Path) -> None:
-    writer = store.open_db(db_path)
+    writer = open_db(db_path)
     writer.execute("BEGIN IMMEDIATE")
     writer.execute("UPDATE announcements SET title = 'im Flug' WHERE id = 1")
     try:

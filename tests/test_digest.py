@@ -18,12 +18,16 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from pipeline.config import Settings, parse_config
-from pipeline.digest import Item, render, send_pending, sentence_changes
+from pipeline.deliver.digest import send_pending
+from pipeline.deliver.items import sentence_changes
+from pipeline.deliver.render import Item, render
 from pipeline.entities import Analysis, Fact, Mention
 from pipeline.errors import ConfigError
 from pipeline.extract import Article
 from pipeline.lock import run_lock
-from pipeline.store import open_db, save_article, sync_sources
+from pipeline.store.announcements import save_article
+from pipeline.store.crawlstate import sync_sources
+from pipeline.store.schema import open_db
 from tests.mailserver import Inbox, free_port
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -220,7 +224,7 @@ def test_an_interrupted_send_is_sent_again_with_a_warning(db, inbox, caplog) -> 
     add(db, "https://example.org/a", "Hub Potsdam", hubs=("Potsdam",))
     with db.conn:
         db.execute("INSERT INTO digests (created_at, status, items) VALUES ('2026-11-24', 'sending', 1)")
-    with caplog.at_level(logging.WARNING, logger="pipeline.digest"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.deliver.digest"):
         assert send_pending(db, settings_for(port), now=NOW).status == "sent"
     assert "interrupted while sending" in caplog.text
     assert [r["status"] for r in digests(db)] == ["failed", "sent"] and len(handler.received) == 1

@@ -14,7 +14,8 @@ from aiosmtpd.controller import Controller
 
 from pipeline.entities import Analysis, Mention
 from pipeline.extract import Article
-from pipeline.store import open_db, save_article
+from pipeline.store.announcements import save_article
+from pipeline.store.schema import open_db
 from tests.mailserver import Inbox, free_port
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from pipeline.config import Settings, Source
+from pipeline.crawl.discover import Discovery, discover
+from pipeline.crawl.urls import canonical_url, rel_canonical
 from pipeline.errors import FetchError
-from pipeline.sources import Discovery, discover
-from pipeline.urls import canonical_url, rel_canonical
 from tests.localsite import LocalSite
 
 SETTINGS = Settings(
@@ -26,7 +26,7 @@ def run_discover(
     known: set[str] = frozenset(),  # type: ignore[assignment]
     last_fetched: dict[str, str] | None = None,
 ) -> Discovery:
-    from pipeline.fetch import Fetcher
+    from pipeline.crawl.fetch import Fetcher
 
     async def main() -> Discovery:
         async with Fetcher(SETTINGS) as fetcher:

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from pipeline.config import Settings
+from pipeline.crawl.fetch import Fetcher, FetchRecord, NotModified, Response, backoff_s, retry_after_s
 from pipeline.errors import FetchError, Skip
-from pipeline.fetch import Fetcher, FetchRecord, NotModified, Response, backoff_s, retry_after_s
 from tests.localsite import LocalSite
 
 FAST = {

@@ -17,13 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import Settings, Source
+from pipeline.crawl.discover import discover
+from pipeline.crawl.feeds import parse_feed
+from pipeline.crawl.fetch import Fetcher
+from pipeline.crawl.urls import canonical_url
 from pipeline.entities import analyze
 from pipeline.errors import ExtractError, FetchError, Skip
 from pipeline.extract import extract_article
-from pipeline.feeds import parse_feed
-from pipeline.fetch import Fetcher
-from pipeline.sources import discover
-from pipeline.urls import canonical_url
 from tests.germansite import ARTICLES, article_html, feed_xml, listing_html
 from tests.localsite import LocalSite
 

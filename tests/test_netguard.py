@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
+from pipeline.crawl.netguard import check_url, parse_networks
 from pipeline.errors import FetchError
-from pipeline.netguard import check_url, parse_networks
 
 REFUSED = [
     "http://127.0.0.1:8080/admin",

@@ -31,7 +31,7 @@ from pipeline.schedule import (
     next_runs,
     run_schedule,
 )
-from pipeline.store import open_db
+from pipeline.store.schema import open_db
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

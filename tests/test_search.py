@@ -13,11 +13,21 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline import query, store
+from pipeline.analysts import search
+from pipeline.analysts.search import (
+    SearchFilters,
+    fts_query,
+    indexed_words,
+    search_announcements,
+    snippet,
+    stem,
+)
 from pipeline.cli import cli
 from pipeline.entities import Analysis, Fact, Mention
 from pipeline.extract import Article
-from pipeline.query import SearchFilters, fts_query, indexed_words, search_announcements, snippet, stem
+from pipeline.store.announcements import save_article
+from pipeline.store.maintenance import maintain
+from pipeline.store.schema import open_db
 
 DPA = (
     "Die Bundesregierung hat sieben weitere Standorte für die Digital Hub Initiative ausgewählt. "
@@ -82,11 +92,11 @@ def _analysis(hubs: list[str], sectors: list[str]) -> Analysis:
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     path = tmp_path / "hubwatch.db"
-    db = store.open_db(path)
+    db = open_db(path)
     for n, (source, slug, title, text, day, hubs, sectors) in enumerate(ROWS):
         url = f"https://{source}.example/{slug}"
         article = Article(url=url, title=title, text=text, published_at=None)
-        store.save_article(
+        save_article(
             db,
             source_id=source,
             url=url,
@@ -100,7 +110,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def db(db_path: Path) -> sqlite_utils.Database:
-    return store.open_db(db_path)
+    return open_db(db_path)
 
 
 def titles(rows: list[dict]) -> set[str]:
@@ -135,7 +145,7 @@ def compounds(db: sqlite_utils.Database) -> sqlite_utils.Database:
     for n, (title, text) in enumerate(COMPOUNDS):
         url = f"https://compounds.example/{n}"
         article = Article(url=url, title=title, text=text)
-        store.save_article(db, source_id="compounds", url=url, article=article, analysis=Analysis())
+        save_article(db, source_id="compounds", url=url, article=article, analysis=Analysis())
     return db
 
 
@@ -176,30 +186,28 @@ def test_maintain_drops_the_words_of_replaced_texts(db_path: Path, compounds: sq
     article = Article(
         url=url, title="Biogas für Kiel", text="Die Stadtwerke setzen auf Biogas aus dem Umland."
     )
-    saved = store.save_article(
-        compounds, source_id="compounds", url=url, article=article, analysis=Analysis()
-    )
+    saved = save_article(compounds, source_id="compounds", url=url, article=article, analysis=Analysis())
     assert saved.change == "changed"
     assert "Biogas für Kiel" in titles(search_announcements(compounds, "Biogas"))
     stale = "SELECT count(*) FROM search_words WHERE word = 'bioenergie'"
     assert compounds.execute(stale).fetchone()[0] == 1  # harmless: it matches nothing
-    assert store.maintain(compounds, db_path, retention_days=30).words_pruned == 1
+    assert maintain(compounds, db_path, retention_days=30).words_pruned == 1
     assert compounds.execute(stale).fetchone()[0] == 0
 
 
 def test_too_many_tails_leave_the_prefix_query_as_it_was(
     compounds: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert query.compound_words(compounds, "Logistik") == [
+    assert search.compound_words(compounds, "Logistik") == [
         "logistikbranche",
         "hafenlogistik",
         "kontraktlogistiken",
     ]
-    monkeypatch.setattr(query, "MAX_EXPANSION", 2)
-    assert query.compound_words(compounds, "Logistik") == ["logistikbranche"]
-    monkeypatch.setattr(query, "TAIL_CANDIDATES", 2)
-    monkeypatch.setattr(query, "MAX_EXPANSION", 100)
-    assert query.compound_words(compounds, "Logistik") == ["logistikbranche"]  # in 4 words: too common
+    monkeypatch.setattr(search, "MAX_EXPANSION", 2)
+    assert search.compound_words(compounds, "Logistik") == ["logistikbranche"]
+    monkeypatch.setattr(search, "TAIL_CANDIDATES", 2)
+    monkeypatch.setattr(search, "MAX_EXPANSION", 100)
+    assert search.compound_words(compounds, "Logistik") == ["logistikbranche"]  # in 4 words: too common
 
 
 def test_syndicated_copies_are_one_result_listing_the_other_sources(db: sqlite_utils.Database) -> None:
@@ -306,7 +314,7 @@ def test_the_vocabulary_lists_the_words_a_stem_starts(db: sqlite_utils.Database)
 def test_a_stem_with_too_many_words_stays_a_prefix_query(
     db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(query, "MAX_EXPANSION", 2)
+    monkeypatch.setattr(search, "MAX_EXPANSION", 2)
     assert indexed_words(db, "Gründer") is None
     assert "Sieben neue Hubs für Deutschland" in titles(search_announcements(db, "Gründerteams"))
 
@@ -315,7 +323,7 @@ def test_a_broad_query_ranks_its_newest_matches(
     db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Over RANK_WINDOW matches, the ranking runs over the newest ones: an analyst watches the press."""
-    monkeypatch.setattr(query, "RANK_WINDOW", 1)
+    monkeypatch.setattr(search, "RANK_WINDOW", 1)
     assert titles(search_announcements(db, "Hub")) == {"Hafen eröffnet Labor"}  # id 4, the newest with "Hub"
 
 
@@ -323,9 +331,9 @@ def test_long_texts_shrink_the_ranked_window_to_the_newest(
     db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Marking hits costs time per character: past WINDOW_TEXT_CHARS the window ends, newest kept."""
-    monkeypatch.setattr(query, "WINDOW_TEXT_CHARS", 1)
+    monkeypatch.setattr(search, "WINDOW_TEXT_CHARS", 1)
     assert titles(search_announcements(db, "Hub")) == {"Hafen eröffnet Labor"}
-    monkeypatch.setattr(query, "WINDOW_TEXT_CHARS", 10**9)
+    monkeypatch.setattr(search, "WINDOW_TEXT_CHARS", 10**9)
     assert len(search_announcements(db, "Hub")) > 1
 
 

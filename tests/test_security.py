@@ -12,7 +12,8 @@ from pipeline.cli import cli
 from pipeline.config import parse_config
 from pipeline.entities import Analysis
 from pipeline.extract import Article
-from pipeline.store import open_db, save_article
+from pipeline.store.announcements import save_article
+from pipeline.store.schema import open_db
 from tests.germansite import ARTICLES, article_html
 from tests.localsite import LocalSite, Page
 

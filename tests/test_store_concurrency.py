@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import store
+from pipeline.analysts.search import search_announcements
+from pipeline.analysts.tables import hub_table
 from pipeline.entities import Analysis
 from pipeline.extract import Article
-from pipeline.query import hub_table, search_announcements
+from pipeline.store import announcements
+from pipeline.store.announcements import Saved, save_article
+from pipeline.store.schema import BUSY_TIMEOUT_MS, open_db
 
 
 def article(n: int) -> Article:
@@ -20,8 +23,8 @@ def article(n: int) -> Article:
     )
 
 
-def save(db, n: int) -> store.Saved:  # type: ignore[no-untyped-def]
-    return store.save_article(
+def save(db, n: int) -> Saved:  # type: ignore[no-untyped-def]
+    return save_article(
         db, source_id="x", url=f"https://x.example/{n}", article=article(n), analysis=Analysis()
     )
 
@@ -29,21 +32,21 @@ def save(db, n: int) -> store.Saved:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
     path = tmp_path / "hubwatch.db"
-    db = store.open_db(path)
+    db = open_db(path)
     save(db, 0)
     db.close()
     return path
 
 
 def test_search_reads_while_a_writer_holds_its_transaction(path: Path) -> None:
-    writer = store.open_db(path)
+    writer = open_db(path)
     writer.execute("BEGIN IMMEDIATE")
     save(writer, 1)  # inside the open transaction: a savepoint, not yet committed
     results: list[object] = []
 
     def read() -> None:
         try:
-            reader = store.open_db(path)
+            reader = open_db(path)
             results.append([r["title"] for r in search_announcements(reader, "Meldung")])
             results.append(hub_table(reader))
         except Exception as exc:  # pragma: no cover - the failure this test exists to catch
@@ -55,7 +58,7 @@ def test_search_reads_while_a_writer_holds_its_transaction(path: Path) -> None:
     assert not thread.is_alive(), "the reader waited for the writer"
     assert results[0] == ["Hub Meldung 0"]  # the committed state, not the item in flight
     writer.conn.commit()
-    after = sorted(r["title"] for r in search_announcements(store.open_db(path), "Meldung"))
+    after = sorted(r["title"] for r in search_announcements(open_db(path), "Meldung"))
     assert after == ["Hub Meldung 0", "Hub Meldung 1"]
 
 
@@ -64,7 +67,7 @@ def test_many_readers_and_one_writer_run_side_by_side(path: Path) -> None:
     done = threading.Event()
 
     def write() -> None:
-        db = store.open_db(path)
+        db = open_db(path)
         try:
             for n in range(1, 80):
                 save(db, n)
@@ -74,7 +77,7 @@ def test_many_readers_and_one_writer_run_side_by_side(path: Path) -> None:
             done.set()
 
     def read() -> None:
-        db = store.open_db(path)
+        db = open_db(path)
         try:
             while not done.is_set():
                 search_announcements(db, "Hub")
@@ -92,12 +95,12 @@ def test_many_readers_and_one_writer_run_side_by_side(path: Path) -> None:
 
 
 def test_a_crash_mid_item_loses_only_that_item(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    db = store.open_db(path)
+    db = open_db(path)
 
     def boom(*_args: object) -> None:
         raise RuntimeError("power cut while writing entities")
 
-    monkeypatch.setattr(store, "write_entities", boom)
+    monkeypatch.setattr(announcements, "write_entities", boom)
     with pytest.raises(RuntimeError):
         save(db, 1)
     monkeypatch.undo()
@@ -108,10 +111,12 @@ def test_a_crash_mid_item_loses_only_that_item(path: Path, monkeypatch: pytest.M
 
 def test_a_bulk_batch_keeps_each_item_atomic(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Inside a caller's transaction save_article uses a savepoint: a failed item is undone alone."""
-    db = store.open_db(path)
+    db = open_db(path)
     db.execute("BEGIN")
     save(db, 1)
-    monkeypatch.setattr(store, "write_entities", lambda *_a: (_ for _ in ()).throw(RuntimeError("bad item")))
+    monkeypatch.setattr(
+        announcements, "write_entities", lambda *_a: (_ for _ in ()).throw(RuntimeError("bad item"))
+    )
     with pytest.raises(RuntimeError):
         save(db, 2)
     monkeypatch.undo()
@@ -121,7 +126,7 @@ def test_a_bulk_batch_keeps_each_item_atomic(path: Path, monkeypatch: pytest.Mon
 
 
 def test_the_connection_is_set_up_for_concurrent_use(path: Path) -> None:
-    db = store.open_db(path)
+    db = open_db(path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == store.BUSY_TIMEOUT_MS
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_MS
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1

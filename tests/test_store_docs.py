@@ -9,8 +9,8 @@ import click
 import pytest
 import yaml
 
-from pipeline import store
 from pipeline.cli import cli
+from pipeline.store.schema import open_db
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -43,13 +43,13 @@ def sql_blocks(text: str) -> list[str]:
 
 @pytest.mark.parametrize("sql", sql_blocks(README) + sql_blocks(DATABASE_MD))
 def test_the_example_sql_runs(tmp_path: Path, sql: str) -> None:
-    db = store.open_db(tmp_path / "hubwatch.db")
+    db = open_db(tmp_path / "hubwatch.db")
     for statement in filter(str.strip, sql.split(";")):
         db.execute(statement).fetchall()
 
 
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_the_canned_queries_run(tmp_path: Path, name: str) -> None:
-    db = store.open_db(tmp_path / "hubwatch.db")
+    db = open_db(tmp_path / "hubwatch.db")
     sql = (ROOT / "db" / "queries" / f"{name}.sql").read_text(encoding="utf-8")
     db.execute(sql, {"hub": "Karlsruhe", "id": 1}).fetchall()

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from pipeline import store
-from pipeline.changes import content_hash
-from pipeline.views import VIEWS
+from pipeline.errors import StoreError
+from pipeline.store.announcements import save_article
+from pipeline.store.changes import content_hash
+from pipeline.store.schema import MIGRATIONS, m001_core_tables, migration, open_db
+from pipeline.store.views import VIEWS
 
 OLD_TEXT = (
     "Der Digital Hub Logistics in Hamburg hat am Montag ein neues Innovationslabor eröffnet. Start-ups und "
@@ -25,7 +27,7 @@ def make_previous_schema(path: Path, *, fts: bool = True) -> None:
     """What the foundation's open_db produced: m001, FTS with its catch-all update trigger, some rows."""
     db = sqlite_utils.Database(sqlite3.connect(path))
     db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-    store.m001_core_tables(db)
+    m001_core_tables(db)
     db.execute("INSERT INTO _migrations VALUES ('m001_core_tables', '2024-01-01T00:00:00+00:00')")
     if fts:
         db["announcements"].enable_fts(
@@ -61,9 +63,9 @@ def make_previous_schema(path: Path, *, fts: bool = True) -> None:
 def test_the_previous_schema_is_upgraded_with_its_data_intact(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     make_previous_schema(path)
-    db = store.open_db(path)
+    db = open_db(path)
     applied = [r[0] for r in db.execute("SELECT name FROM _migrations ORDER BY rowid")]
-    assert applied == [m.__name__ for m in store.MIGRATIONS]
+    assert applied == [m.__name__ for m in MIGRATIONS]
     assert {"simhash", "duplicate_of", "gone_at"} <= set(db["announcements"].columns_dict)
     assert db.execute("SELECT count(*) FROM announcement_versions").fetchone()[0] == 2
     assert db.execute("SELECT kind, count(*) FROM events GROUP BY kind").fetchall() == [("new", 2)]
@@ -82,20 +84,20 @@ def test_the_previous_schema_is_upgraded_with_its_data_intact(tmp_path: Path) ->
 def test_the_upgrade_fills_the_search_vocabulary_so_old_and_new_rows_are_found_by_tails(
     tmp_path: Path, fts: bool
 ) -> None:
+    from pipeline.analysts.search import search_announcements
     from pipeline.entities import Analysis
     from pipeline.extract import Article
-    from pipeline.query import search_announcements
 
     path = tmp_path / "old.db"
     make_previous_schema(path, fts=fts)
-    db = store.open_db(path)
+    db = open_db(path)
     words = {r[0] for r in db.execute("SELECT word FROM search_words")}
     db.execute("CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, announcements_fts, 'row')")
     assert words == {r[0] for r in db.execute("SELECT term FROM temp.terms")}
     assert {"hafenwirtschaft", "innovationslabor", "bundeswirtschaftsministeriums"} <= words
     assert [r["title"] for r in search_announcements(db, "Wirtschaft")] == ["Innovationslabor"]  # Hafen…
     article = Article(url="https://neu.example/1", title="Stadtlogistik", text="Lastenräder im Quartier.")
-    store.save_article(db, source_id="neu", url=article.url, article=article, analysis=Analysis())
+    save_article(db, source_id="neu", url=article.url, article=article, analysis=Analysis())
     assert [r["title"] for r in search_announcements(db, "Logistik")] == ["Stadtlogistik"]
 
 
@@ -105,9 +107,9 @@ def test_an_old_hash_does_not_make_a_version_after_the_upgrade(tmp_path: Path) -
 
     path = tmp_path / "old.db"
     make_previous_schema(path)
-    db = store.open_db(path)
+    db = open_db(path)
     article = Article(url="https://hamburg.example/labor", title="Innovationslabor", text=OLD_TEXT)
-    saved = store.save_article(
+    saved = save_article(
         db,
         source_id="hamburg",
         url=article.url,
@@ -122,28 +124,28 @@ def test_an_old_hash_does_not_make_a_version_after_the_upgrade(tmp_path: Path) -
 
 def test_a_failing_migration_leaves_no_trace(tmp_path: Path) -> None:
     path = tmp_path / "hubwatch.db"
-    store.open_db(path).close()
+    open_db(path).close()
 
-    @store.migration
+    @migration
     def m099_broken(db: sqlite_utils.Database) -> None:
         db.execute("CREATE TABLE half_done (x)")
         db.execute("SELECT * FROM no_such_table")
 
     try:
-        with pytest.raises(store.StoreError, match="no_such_table"):
-            store.open_db(path)
+        with pytest.raises(StoreError, match="no_such_table"):
+            open_db(path)
         db = sqlite_utils.Database(path)
         assert "half_done" not in db.table_names()
         assert "m099_broken" not in {r[0] for r in db.execute("SELECT name FROM _migrations")}
     finally:
-        store.MIGRATIONS.remove(m099_broken)
+        MIGRATIONS.remove(m099_broken)
 
 
 def test_reading_an_up_to_date_database_writes_nothing(tmp_path: Path) -> None:
     """`hubwatch search` during a run must not wait for the write lock to re-create views or triggers."""
     path = tmp_path / "hubwatch.db"
-    store.open_db(path).close()
+    open_db(path).close()
     watcher = sqlite3.connect(path)
     version = watcher.execute("PRAGMA data_version").fetchone()[0]
-    store.open_db(path).close()
+    open_db(path).close()
     assert watcher.execute("PRAGMA data_version").fetchone()[0] == version

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.store import MIGRATIONS, open_db
+from pipeline.store.schema import MIGRATIONS, open_db
 
 INTERFACE_COLUMNS = {
     "announcements": "id source_id url title published_at text language content_hash version first_seen_at "

@@ -9,16 +9,18 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from pipeline import archive, store
 from pipeline.cli import cli
 from pipeline.entities import Analysis, Fact, Mention
 from pipeline.extract import Article
+from pipeline.store import archive
+from pipeline.store.announcements import Saved, save_article
+from pipeline.store.schema import open_db
 
 
-def save(db: sqlite_utils.Database, n: int, text: str, analysis: Analysis, day: str) -> store.Saved:
+def save(db: sqlite_utils.Database, n: int, text: str, analysis: Analysis, day: str) -> Saved:
     url = f"https://presse.example/{n}"
     article = Article(url=url, title=f"Meldung {n}", text=text)
-    return store.save_article(
+    return save_article(
         db,
         source_id="presse",
         url=url,
@@ -58,7 +60,7 @@ KARLSRUHE = Analysis(
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     path = tmp_path / "hubwatch.db"
-    db = store.open_db(path)
+    db = open_db(path)
     save(db, 1, "Der Smart Systems Hub in Dresden und Leipzig: Internet of Things.", DRESDEN, "2024-01-10")
     save(db, 2, "de:hub Karlsruhe für Künstliche Intelligenz.", KARLSRUHE, "2024-02-01")
     # version 2 of announcement 2 drops Karlsruhe's sector: the views show only the current version
@@ -69,7 +71,7 @@ def db_path(tmp_path: Path) -> Path:
 
 
 def test_announcements_with_entities_has_one_row_with_entity_columns(db_path: Path) -> None:
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     rows = {r["id"]: r for r in db.query("SELECT * FROM announcements_with_entities")}
     assert (rows[1]["hubs"], rows[1]["cities"], rows[1]["sectors"]) == (
         "Dresden/Leipzig",
@@ -80,7 +82,7 @@ def test_announcements_with_entities_has_one_row_with_entity_columns(db_path: Pa
 
 
 def test_hub_timeline_lists_each_hub_by_day(db_path: Path) -> None:
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     rows = list(db.query("SELECT hub, day, title, cities, sectors FROM hub_timeline ORDER BY day"))
     assert rows == [
         {
@@ -95,7 +97,7 @@ def test_hub_timeline_lists_each_hub_by_day(db_path: Path) -> None:
 
 
 def test_sector_hub_matrix_counts_current_facts(db_path: Path) -> None:
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     (row,) = db.query("SELECT * FROM sector_hub_matrix")
     assert row["hub"] == "Dresden/Leipzig"
     assert (row["Smart Systems"], row["Internet of Things"], row["Energie"], row["other"]) == (1, 1, 0, 0)
@@ -137,7 +139,7 @@ def test_status_reports_size_and_last_vacuum(db_path: Path, tmp_path: Path) -> N
 def test_raw_pages_keep_the_latest_and_prune_old_captures(db_path: Path) -> None:
     from datetime import UTC, datetime
 
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     url = "https://presse.example/1"
     for n, day in enumerate(("2024-01-01", "2024-02-01", "2024-02-01", "2024-06-01")):
         body = f"<html>Fassung {min(n, 2)}</html>".encode()
@@ -152,7 +154,7 @@ def test_raw_pages_keep_the_latest_and_prune_old_captures(db_path: Path) -> None
 
 def test_entity_columns_use_the_announcement_index_without_statistics(tmp_path: Path) -> None:
     """Before the first `hubwatch maintain` there are no statistics; the view must not scan by label."""
-    db = store.open_db(tmp_path / "fresh.db")
+    db = open_db(tmp_path / "fresh.db")
     plan = " ".join(
         str(row[-1])
         for row in db.execute(

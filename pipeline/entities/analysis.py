@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from spacy.tokens import Doc
 
-from pipeline.entities import Analysis, Fact, Mention
 from pipeline.entities.data import load
 from pipeline.entities.facts import facts_of, is_relevant
 from pipeline.entities.hubs import HubRef, find_hubs, initiative_context
 from pipeline.entities.model import statistical_mentions
 from pipeline.entities.nlp import flatten_lines, parse
+from pipeline.entities.result import Analysis, Fact, Mention
 from pipeline.entities.sents import sentence_text
 
 

@@ -12,9 +12,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.entities.data import load
-from pipeline.entities.nlp import doc_text
-
-SPANS_KEY = "ruler"
+from pipeline.entities.spans import SPANS_KEY, doc_text
 
 
 def compound_regex(stems: dict[str, str], heads: tuple[str, ...]) -> re.Pattern[str]:

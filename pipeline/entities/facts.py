@@ -13,7 +13,6 @@ import re
 
 from spacy.tokens import Doc, Span, Token
 
-from pipeline.entities import Fact
 from pipeline.entities.data import EntityData
 from pipeline.entities.hubs import (
     FOCUS_CUES,
@@ -23,6 +22,7 @@ from pipeline.entities.hubs import (
     initiative_sentences,
     says_initiative,
 )
+from pipeline.entities.result import Fact
 from pipeline.entities.sents import (
     lowered_text,
     sentence_index,

@@ -12,7 +12,7 @@ import os
 from functools import cache
 from typing import Any
 
-from pipeline.entities import Mention
+from pipeline.entities.result import Mention
 
 logger = logging.getLogger(__name__)
 ENV_VAR = "HUBWATCH_SPACY_MODEL"

@@ -19,11 +19,12 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_suffix_regex
 
+import pipeline.entities.compounds
+import pipeline.entities.resolve  # noqa: F401  registers the "hubwatch_resolve" component
 from pipeline.entities.data import EntityData, load
+from pipeline.entities.spans import SPANS_KEY, TEXT_KEY, doc_text
 
-SPANS_KEY = "ruler"
 MAX_CHARS = 5_000_000  # spaCy refuses texts over 1,000,000 characters by default; pages may be up to 5 MB
-TEXT_KEY = "hubwatch_text"  # the input string, so components need not rebuild Doc.text (it joins every token)
 HYPHEN_BEFORE_CAPITAL = r"(?<=[\w.])-(?=[A-ZÄÖÜ])"  # "Frankfurt-Darmstadt", not "Start-ups"
 HYPHEN_BASED = r"(?<=[A-Za-z])-(?=(?:based|born|headquartered)\b)"  # "Cologne-based"
 POSSESSIVE = r"(?<=[A-Za-zÄÖÜäöüß])['’]s"  # "Dresden's Smart Systems Hub"
@@ -87,14 +88,6 @@ def flatten_lines(text: str) -> str:
     return SINGLE_NEWLINE.sub(lambda m: "\n" if LIST_LINE.match(text, m.end()) else " ", text)
 
 
-def doc_text(doc: Doc) -> str:
-    """The text of a Doc, from the cache ``parse`` fills; ``Doc.text`` costs a join over all tokens."""
-    text = doc.user_data.get(TEXT_KEY)
-    if text is None:
-        text = doc.user_data[TEXT_KEY] = doc.text
-    return text
-
-
 def parse(text: str) -> Doc:
     """Run the pipeline on ``text`` with its string cached on the Doc for the components."""
     nlp = get_nlp()
@@ -154,8 +147,3 @@ def get_nlp() -> Language:
     nlp.add_pipe("hubwatch_compounds")
     nlp.add_pipe("hubwatch_resolve")
     return nlp
-
-
-# Register the "hubwatch_compounds" and "hubwatch_resolve" components used above.
-from pipeline.entities import compounds as _compounds  # noqa: E402, F401
-from pipeline.entities import resolve as _resolve  # noqa: E402, F401

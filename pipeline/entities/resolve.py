@@ -13,8 +13,8 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from pipeline.entities.data import EntityData, load
+from pipeline.entities.spans import SPANS_KEY
 
-SPANS_KEY = "ruler"
 NAME_LABELS = frozenset({"HUBNAME", "HUBNAME_GENERIC", "OPERATOR"})
 # Words before an ambiguous name that make it a place: "in Essen", "Stadt Wetter", "Digital Hub Essen".
 PLACE_CONTEXT = frozenset(

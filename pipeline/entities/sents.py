@@ -12,7 +12,7 @@ from bisect import bisect_right
 from spacy.attrs import SENT_START
 from spacy.tokens import Doc, Span
 
-from pipeline.entities.nlp import doc_text
+from pipeline.entities.spans import doc_text
 
 KEY = "hubwatch_sents"
 

@@ -1,4 +1,7 @@
-"""Main text and metadata of one article page.
+"""Extract: main text and metadata of one article page.
+
+In: a fetched page (bytes or text) and its URL. Out: an `Article` (title, main text, dates, language,
+canonical URL, author), or `ExtractError` when the page holds no article.
 
 Order of work: decode bytes (BOM, UTF-8, declared charset, charset-normalizer) and refuse non-HTML;
 parse once with lxml; title, canonical URL and author from the publisher's metadata; main text from the

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from pipeline.transactions import transaction
+from pipeline.store.transactions import transaction
 
 COMPRESSION_LEVEL = 6
 

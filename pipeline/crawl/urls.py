@@ -65,3 +65,9 @@ def rel_canonical(html: str, page_url: str) -> str | None:
             target = canonical_url(urljoin(page_url, unescape(attrs["href"])))
             return target if same_site(target, page_url) and target.startswith("http") else None
     return None
+
+
+def origin(url: str) -> str:
+    """Politeness is per origin (scheme, host, port), as robots.txt is."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.lower()}"

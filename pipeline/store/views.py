@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from pipeline.transactions import transaction
+from pipeline.store.transactions import transaction
 
 # The initiative's focus sectors (INTERFACE.md); each becomes a column of sector_hub_matrix.
 SECTORS = (

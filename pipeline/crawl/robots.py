@@ -9,31 +9,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from protego import Protego
 
+from pipeline.crawl.urls import origin
 from pipeline.errors import FetchError, Skip
-
-if TYPE_CHECKING:
-    from pipeline.fetch import Fetcher
 
 logger = logging.getLogger(__name__)
 
 ROBOTS_TYPES = ("text/", "octet-stream")  # servers label robots.txt text/plain, or nothing sensible
 
 
+class RobotsFetcher(Protocol):
+    """What the cache needs of a fetcher (pipeline.crawl.fetch.Fetcher), so robots.py need not import it."""
+
+    settings: Any
+
+    async def fetch(self, url: str, *, source_id: str, accept: tuple[str, ...], robots: bool) -> Any: ...
+
+    def set_crawl_delay(self, url: str, delay: float) -> None: ...
+
+
 class RobotsCache:
     """The rules of each origin this run touched; one fetch per origin even under concurrency."""
 
-    def __init__(self, fetcher: Fetcher) -> None:
+    def __init__(self, fetcher: RobotsFetcher) -> None:
         self.fetcher = fetcher
         self._rules: dict[str, asyncio.Task[Protego | None]] = {}
 
     async def check(self, url: str, *, source_id: str = "") -> None:
         """Raise Skip when robots.txt disallows `url`, FetchError when its robots.txt is unavailable."""
-        from pipeline.fetch import origin
-
         key = origin(url)
         task = self._rules.get(key)
         if task is None:

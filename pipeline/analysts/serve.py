@@ -19,7 +19,7 @@ from pipeline.errors import HubwatchError
 
 logger = logging.getLogger(__name__)
 
-METADATA = Path(__file__).resolve().parents[1] / "db" / "metadata.yml"
+METADATA = Path(__file__).resolve().parents[2] / "db" / "metadata.yml"
 METADATA_DB_NAME = "hubwatch"  # the database key in db/metadata.yml
 SETTINGS = {
     "sql_time_limit_ms": 10_000,  # views aggregate every fact; the progress handler slows them 2-3x

@@ -19,11 +19,11 @@ from bs4 import BeautifulSoup
 from lxml import etree
 
 from pipeline.config import Source
+from pipeline.crawl.feeds import parse_feed
+from pipeline.crawl.fetch import FEED_TYPES, HTML_TYPES, SITEMAP_TYPES, Fetcher, NotModified, Response
+from pipeline.crawl.inflate import TooLarge, gunzip_bounded
+from pipeline.crawl.urls import DEFAULT_PORTS, TRACKING_PARAMS, canonical_url
 from pipeline.errors import FetchError, Skip
-from pipeline.feeds import parse_feed
-from pipeline.fetch import FEED_TYPES, HTML_TYPES, SITEMAP_TYPES, Fetcher, NotModified, Response
-from pipeline.inflate import TooLarge, gunzip_bounded
-from pipeline.urls import DEFAULT_PORTS, TRACKING_PARAMS, canonical_url
 
 logger = logging.getLogger(__name__)
 

@@ -4,12 +4,12 @@
 anything that is not a usable 2xx body and `Skip` for a URL robots.txt disallows or a content type we
 do not read. Around each request:
 
-- robots.txt, once per origin per run (`pipeline.robots`), whose Crawl-delay can widen the host gap;
+- robots.txt, once per origin per run (`pipeline.crawl.robots`), whose Crawl-delay can widen the host gap;
 - a global and a per-origin concurrency limit and a minimum gap between requests to one origin;
 - retries with capped exponential backoff and jitter on connect errors, timeouts, 429 and 5xx,
   honouring Retry-After; never on other 4xx;
 - connect and read timeouts and a deadline for the whole request, a decoded-size cap read while
-  streaming (`pipeline.inflate`), and redirects followed by hand: a limit, loop detection, and
+  streaming (`pipeline.crawl.inflate`), and redirects followed by hand: a limit, loop detection, and
   robots.txt asked again for each hop's origin.
 
 Every request, including robots.txt, each redirect hop and each retry, is handed to the `recorder`
@@ -27,16 +27,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpx
 
 from pipeline.charset import decode_body
 from pipeline.config import Settings
+from pipeline.crawl.inflate import TooLarge, UnknownEncoding, read_bounded
+from pipeline.crawl.netguard import check_url, parse_networks
+from pipeline.crawl.robots import RobotsCache
+from pipeline.crawl.urls import origin
 from pipeline.errors import FetchError, Skip
-from pipeline.inflate import TooLarge, UnknownEncoding, read_bounded
-from pipeline.netguard import check_url, parse_networks
-from pipeline.robots import RobotsCache
 
 logger = logging.getLogger(__name__)
 
@@ -83,12 +84,6 @@ class FetchRecord:
 
 
 Recorder = Callable[[FetchRecord], None]
-
-
-def origin(url: str) -> str:
-    """Politeness is per origin (scheme, host, port), as robots.txt is."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 def retry_after_s(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -222,7 +217,7 @@ class Fetcher:
                 raise FetchError(f"more than {self.settings.max_redirects} redirects", url=url)
 
     async def _guard(self, url: str, source_id: str) -> None:
-        """The SSRF guard (pipeline.netguard) for every hop, resolved once per origin per run."""
+        """The SSRF guard (pipeline.crawl.netguard) for every hop, resolved once per origin per run."""
         key = origin(url)
         if key not in self._refused:
             try:

@@ -1,0 +1,136 @@
+"""The crawler's bookkeeping: runs, source health, the HTTP cache's validators and the fetch log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlite_utils
+
+from pipeline.store.schema import now_iso
+from pipeline.store.transactions import transaction
+
+
+def cache_headers(db: sqlite_utils.Database, url: str) -> tuple[str | None, str | None]:
+    row = db.execute("SELECT etag, last_modified FROM http_cache WHERE url = ?", [url]).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def save_cache_headers(
+    db: sqlite_utils.Database,
+    url: str,
+    etag: str | None,
+    last_modified: str | None,
+    *,
+    stored_url: str | None = None,
+) -> None:
+    """The validators of a requested URL, and the announcement URL its page was saved under when another."""
+    stored_url = stored_url if stored_url != url else None
+    if not (etag or last_modified or stored_url):
+        return
+    with db.conn:
+        db.execute(
+            """INSERT OR REPLACE INTO http_cache (url, etag, last_modified, fetched_at, stored_url)
+               VALUES (?,?,?,?,?)""",
+            [url, etag, last_modified, now_iso(), stored_url],
+        )
+
+
+def announcement_url(db: sqlite_utils.Database, requested: str) -> str:
+    """The URL the page fetched from `requested` was saved under (its rel=canonical), else `requested`.
+
+    A 304 or a 404 answers for the requested URL; the announcement may carry the page's canonical one.
+    """
+    row = db.execute("SELECT stored_url FROM http_cache WHERE url = ?", [requested]).fetchone()
+    return row[0] if row and row[0] else requested
+
+
+def start_run(db: sqlite_utils.Database) -> int:
+    """Open a run; a run still `running` was killed (the caller holds the run lock): close it as failed."""
+    with transaction(db):
+        db.execute("UPDATE runs SET status = 'failed' WHERE status = 'running'")
+        return int(db.execute("INSERT INTO runs (started_at) VALUES (?)", [now_iso()]).lastrowid or 0)
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int, *, status: str, counts: dict[str, int]) -> None:
+    cols = ["sources_ok", "sources_failed", "new", "changed", "unchanged", "errors"]
+    assignments = ", ".join(f"{c} = ?" for c in cols)
+    with db.conn:
+        db.execute(
+            f"UPDATE runs SET finished_at = ?, status = ?, {assignments} WHERE id = ?",
+            [now_iso(), status, *(counts.get(c, 0) for c in cols), run_id],
+        )
+
+
+def sync_sources(db: sqlite_utils.Database, sources: Iterable[tuple[str, str, str, str]]) -> None:
+    """Keep the `sources` table's names and URLs current with sources.yaml; health columns stay."""
+    with db.conn:
+        for sid, name, kind, url in sources:
+            db.execute(
+                """INSERT INTO sources (id, name, kind, url) VALUES (?,?,?,?)
+                   ON CONFLICT(id) DO UPDATE
+                   SET name = excluded.name, kind = excluded.kind, url = excluded.url""",
+                [sid, name, kind, url],
+            )
+
+
+def source_ok(db: sqlite_utils.Database, source_id: str, *, items: int, run_id: int) -> None:
+    with db.conn:
+        db.execute(
+            """UPDATE sources SET last_ok_at = ?, consecutive_failures = 0, items_found = ?, last_run_id = ?
+               WHERE id = ?""",
+            [now_iso(), items, run_id, source_id],
+        )
+
+
+def source_failed(db: sqlite_utils.Database, source_id: str, *, error: str, items: int, run_id: int) -> None:
+    with db.conn:
+        db.execute(
+            """UPDATE sources SET last_error_at = ?, last_error = ?, items_found = ?, last_run_id = ?,
+               consecutive_failures = consecutive_failures + 1 WHERE id = ?""",
+            [now_iso(), error, items, run_id, source_id],
+        )
+
+
+def crawl_items_before(db: sqlite_utils.Database, source_id: str) -> int:
+    """How many items the source yielded the last time it yielded any."""
+    row = db.execute("SELECT items_before FROM sources WHERE id = ?", [source_id]).fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def crawl_source_yield(db: sqlite_utils.Database, source_id: str, *, items: int, broken: bool) -> None:
+    """Record what discovery yielded: a non-zero count clears `broken` and becomes `items_before`."""
+    with db.conn:
+        db.execute(
+            """UPDATE sources SET broken = ?,
+               items_before = CASE WHEN ? > 0 THEN ? ELSE items_before END WHERE id = ?""",
+            [int(broken), items, items, source_id],
+        )
+
+
+def crawl_recent_urls(db: sqlite_utils.Database, source_id: str, since: str) -> list[str]:
+    """Announcements of a source first seen at or after `since`: re-checked even when no longer listed."""
+    sql = "SELECT url FROM announcements WHERE source_id = ? AND first_seen_at >= ? ORDER BY first_seen_at"
+    return [row[0] for row in db.execute(sql, [source_id, since])]
+
+
+def crawl_last_fetched(db: sqlite_utils.Database, urls: Iterable[str]) -> dict[str, str]:
+    """When each known URL was last fetched successfully (for a sitemap's lastmod)."""
+    urls = list(urls)
+    found: dict[str, str] = {}
+    for i in range(0, len(urls), 500):
+        chunk = urls[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT url, last_seen_at FROM announcements WHERE url IN ({marks}) AND gone_at IS NULL"
+        found.update({row[0]: row[1] for row in db.execute(sql, chunk)})
+    return found
+
+
+def crawl_record_fetches(db: sqlite_utils.Database, run_id: int, records: Iterable[tuple]) -> None:
+    """Many `fetches` rows in one transaction: (source_id, url, status_code, not_modified, error,
+    elapsed_ms, bytes, fetched_at) each; one commit per request would cost more than the request."""
+    with db.conn:
+        db.conn.executemany(
+            """INSERT INTO fetches (run_id, source_id, url, status_code, not_modified, error, elapsed_ms,
+               bytes, fetched_at) VALUES (?,?,?,?,?,?,?,?,?)""",
+            [(run_id, *record) for record in records],
+        )
