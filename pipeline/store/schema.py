@@ -235,6 +235,18 @@ def m060_search_words(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+@migration
+def m070_hubs(db: sqlite_utils.Database) -> None:
+    """The hubs as hubwatch knows them: `known` = 1 for the shipped hub list (entities/hubs.yaml), 0 for a hub
+    that hubwatch found announced in a text (the initiative grew) and an analyst has not yet confirmed."""
+    db.execute(
+        """CREATE TABLE hubs (
+            canonical TEXT PRIMARY KEY, known INTEGER NOT NULL DEFAULT 1, first_seen_at TEXT,
+            first_announcement_id INTEGER REFERENCES announcements(id) ON DELETE SET NULL
+        )"""
+    )
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
