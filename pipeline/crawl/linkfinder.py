@@ -30,6 +30,7 @@ from lxml import etree
 
 JS_ONLY = "no article links: the page needs JavaScript (an app shell); name its feed or sitemap instead"
 THRESHOLD = 1.0  # a candidate scoring at least this is an article link
+ARTICLE_DIR_BONUS = 0.5
 
 SERVICE = re.compile(
     r"(^|[/_.-])(impressum|imprint|datenschutz\w*|privacy|kontakt|contact|login|logout|anmelden|"
@@ -58,6 +59,11 @@ SERVICE_SECTION = re.compile(
     re.IGNORECASE,
 )  # a section of service pages or media galleries, whatever its pages are called
 SERVICE_OPENERS = {"newsletter", "podcast", "rss", "service", "syndication", "abo", "werbung", "impressum"}
+READ_MORE = re.compile(
+    r"^\W*(weiterlesen|mehr lesen|lesen sie mehr|mehr erfahren|zum artikel|zur meldung|"
+    r"zur pressemitteilung|read more|continue reading)\W*$",
+    re.IGNORECASE,
+)
 ADVERT = re.compile(r"^\s*(anzeige|advertorial|sponsored|werbung|promotion)\b", re.IGNORECASE)
 GSB_NODE = re.compile(r"_node\.html$|/SiteGlobals/Forms/", re.I)  # Government Site Builder topic nodes, forms
 NAV_PARAMS = {"nn", "cid"}  # GSB's navigation node and the like: not an article's id
@@ -280,6 +286,14 @@ def _text_score(text: str, anchors: list[etree._Element], why: list[str]) -> flo
     if ADVERT.match(text):
         why.append("advertisement")
         return -3.0
+    bonus = 0.0
+    if any(READ_MORE.match(" ".join(a.text_content().split())) for a in anchors):
+        why.append("read-more link")  # a headline and a "Weiterlesen" to one URL: a teaser
+        bonus = 0.8
+    return bonus + _words_score(text, anchors, why)
+
+
+def _words_score(text: str, anchors: list[etree._Element], why: list[str]) -> float:
     words = len(WORD.findall(text))
     if words >= 5:
         why.append("headline text")
