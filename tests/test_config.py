@@ -34,7 +34,9 @@ def test_the_shipped_sources_yaml_is_valid() -> None:
     assert result.exit_code == 0, result.stderr
     config = load_config(REPO / "sources.yaml")
     kinds = {s.kind for s in config.sources}
-    assert kinds == {"feed", "listing", "sitemap", "page"}
+    assert kinds == {"feed", "listing", "sitemap", "page", "site"}
+    text = (REPO / "sources.yaml").read_text(encoding="utf-8")
+    assert "RSSFeed-Pressemitteilung.xml" in text and "RSSFeed-Pressemitteilungen.xml" not in text
 
 
 def test_defaults_apply_and_the_file_overrides_them() -> None:
