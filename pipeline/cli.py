@@ -276,17 +276,26 @@ def sources() -> None:
 
 
 @sources.command("check")
+@click.option(
+    "--online", is_flag=True, help="Also fetch each enabled source's entry point once and say what is there."
+)
 @click.pass_context
-def sources_check(ctx: click.Context) -> None:
-    """Validate sources.yaml without fetching: exit 0 when valid, 2 with the first error otherwise.
+def sources_check(ctx: click.Context, online: bool) -> None:
+    """Validate sources.yaml: exit 0 when valid, 2 with the first error otherwise.
 
-    Example: hubwatch --config sources.yaml sources check
+    With --online, also fetch each enabled source's entry point once (robots.txt obeyed) and print per
+    source: status, redirects, what was found there, items, robots.txt verdict; exit 3 when any source
+    yields nothing. The first command to run on a new machine.
+
+    Example: hubwatch --config sources.yaml sources check --online
     """
     config = _config(ctx)
     enabled = len(config.enabled_sources)
     click.echo(
         f"{config.path}: {len(config.sources)} sources ({enabled} enabled), configuration ok", err=True
     )
+    if online:
+        sys.exit(_check_online(config))
 
 
 @cli.command()
@@ -390,6 +399,71 @@ def reprocess(ctx: click.Context) -> None:
         counts = reprocess_pages(db, config, progress=progress)
     click.echo(f"reprocessed {counts['reprocessed']} pages, {counts['errors']} errors", err=True)
     sys.exit(EXIT_PARTIAL if counts["errors"] else EXIT_OK)
+
+
+# --- sources probe, sources check --online -----------------------------------------------------
+
+
+@sources.command("probe")
+@click.argument("url")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "json"]),
+    default="yaml",
+    show_default=True,
+    help="yaml: findings as comments and a ready entry; json: one object, the entry plus `probe`.",
+)
+@click.pass_context
+def sources_probe(ctx: click.Context, url: str, fmt: str) -> None:
+    """Fetch one page (robots.txt obeyed) and print what discovery finds there, and a ready entry.
+
+    Feeds (title, items), robots.txt sitemaps, groups of article links with examples, whether the page
+    needs JavaScript; fetches no article and stores nothing. Exit 3 when nothing there can be read.
+
+    Example: hubwatch sources probe https://www.de-hub.de/ >> sources.yaml.new
+    """
+    import asyncio
+    import json
+
+    import yaml
+
+    from pipeline.crawl.probe import probe, probe_lines
+
+    report = asyncio.run(probe(url, _probe_settings(ctx)))
+    if fmt == "json":
+        click.echo(json.dumps(report.entry | {"probe": report.as_dict()}, ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(probe_lines(report)))
+        if report.entry:
+            click.echo(yaml.safe_dump([report.entry], allow_unicode=True, sort_keys=False).rstrip())
+    if not report.entry:
+        click.echo(f"hubwatch: {report.error}", err=True)
+        sys.exit(EXIT_PARTIAL)
+
+
+def _probe_settings(ctx: click.Context) -> Any:
+    """The settings of sources.yaml when there is one (its user agent, timeouts, allowed networks)."""
+    from pipeline.config import Settings
+
+    if not Path(ctx.obj["config_path"]).exists():
+        return Settings()
+    return _config(ctx).settings
+
+
+def _check_online(config: Config) -> int:
+    import asyncio
+
+    from pipeline.crawl.probe import check_online, check_rows
+
+    results = asyncio.run(check_online(config.enabled_sources, config.settings))
+    columns = ["id", "kind", "status", "redirects", "found", "items", "robots", "problem"]
+    rows = check_rows(results)
+    emit(rows, columns, "table", title="sources, online")
+    failed = [row["id"] for row in rows if row["problem"]]
+    if failed:
+        click.echo(f"hubwatch: {len(failed)} sources yield nothing: {', '.join(failed)}", err=True)
+    return EXIT_PARTIAL if failed else EXIT_OK
 
 
 def main() -> None:

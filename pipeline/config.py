@@ -56,7 +56,7 @@ ENV_CONFIG = "HUBWATCH_CONFIG"
 ENV_DB = "HUBWATCH_DB"
 ENV_SMTP_PASSWORD = "HUBWATCH_SMTP_PASSWORD"
 
-SourceKind = Literal["feed", "listing", "sitemap", "page"]
+SourceKind = Literal["feed", "listing", "sitemap", "page", "site"]
 
 
 class _Strict(BaseModel):
@@ -320,13 +320,6 @@ def _sources(raw: Any, lines: _LineIndex) -> list[Source]:
             source = Source.model_validate(item)
         except ValidationError as exc:
             raise _first_error(exc, source_id, lambda loc, i=index: lines.item(i, *loc)) from exc
-        if source.kind == "listing" and not source.links:
-            raise ConfigError(
-                "a listing source needs a CSS selector of its article links",
-                source_id=source.id,
-                key="links",
-                line=line,
-            )
         if source.id in seen:
             raise ConfigError(
                 f"duplicate id (first used on line {seen[source.id]})",
@@ -349,7 +342,7 @@ def _first_error(exc: ValidationError, source_id: str | None, line_of: Any) -> C
     elif err["type"] == "missing":
         message = "required key is missing"
     elif err["type"] == "literal_error" and loc[-1:] == ("kind",):
-        message = f"unknown kind {err.get('input')!r}; use feed, listing, sitemap or page"
+        message = f"unknown kind {err.get('input')!r}; use feed, listing, sitemap, page or site"
     line = line_of(loc) if loc else line_of(())
     return ConfigError(message, source_id=source_id, key=key, line=line)
 

@@ -20,11 +20,12 @@ import sqlite_utils
 from pipeline.config import Config, Source
 from pipeline.crawl.discover import Discovery, Link, discover
 from pipeline.crawl.fetch import Fetcher, FetchRecord, NotModified, Response
+from pipeline.crawl.recheck import plan_rechecks
 from pipeline.crawl.urls import canonical_url, rel_canonical
 from pipeline.deliver.digest import DigestOutcome, send_pending
 from pipeline.errors import ConfigError, ExtractError, FetchError, HubwatchError, Skip
 from pipeline.lock import run_lock
-from pipeline.store import announcements, archive, crawlstate, schema, transactions
+from pipeline.store import announcements, archive, crawlstate, schema, sitemaptrust, transactions
 from pipeline.workers import Context, Workers, reanalyse_raw
 
 logger = logging.getLogger(__name__)
@@ -205,8 +206,8 @@ async def _run_source(sr: SourceRun, ctx: Context) -> None:
         return
     sr.error = discovery.error
     _check_yield(sr, discovery, ctx)
+    sr.found = discovery.found  # before the re-check policy moves sitemap URLs from unchanged to links
     links = discovery.links + _rechecks(source, discovery, ctx)
-    sr.found = discovery.found
     ctx.pending += len(links)
     if ctx.progress:
         ctx.progress("found", len(links))
@@ -238,13 +239,12 @@ def _check_yield(sr: SourceRun, discovery: Discovery, ctx: Context) -> None:
 
 
 def _rechecks(source: Source, discovery: Discovery, ctx: Context) -> list[Link]:
-    """Announcements first seen within recheck_days that the source no longer lists (INTERFACE.md)."""
-    if source.kind == "page":
-        return []
+    """What the re-check policy adds (pipeline.crawl.recheck): recent announcements, and pages whose
+    sitemap lastmod says "unchanged" but may not be telling the truth."""
     since = (ctx.now - timedelta(days=ctx.settings.recheck_days)).isoformat(timespec="seconds")
-    listed = {link.url for link in discovery.links} | set(discovery.unchanged)
     recent = crawlstate.crawl_recent_urls(ctx.db, source.id, since)
-    return [Link(url, source.id) for url in recent if url not in listed and "hubwatch-item=" not in url]
+    distrusted = sitemaptrust.distrusted(ctx.db, source.id)
+    return plan_rechecks(source, discovery, recent=recent, lastmod_distrusted=distrusted)
 
 
 async def _run_article(item: ArticleRun, link: Link, source: Source, ctx: Context) -> None:
@@ -292,7 +292,18 @@ async def _process(item: ArticleRun, link: Link, source: Source, ctx: Context) -
     if url != link.url:
         ctx.claim(url, source.id)
     await _store_page(item, link, source, ctx, html=html, url=url, raw=response)
+    if link.lastmod_says_unchanged and item.status == "changed":
+        _lastmod_lied(source, url, ctx)
     crawlstate.save_cache_headers(ctx.db, link.url, response.etag, response.last_modified, stored_url=url)
+
+
+def _lastmod_lied(source: Source, url: str, ctx: Context) -> None:
+    if sitemaptrust.distrust(ctx.db, source.id, url, schema.now_iso()):
+        logger.warning(
+            "source %s: %s changed although its sitemap lastmod said not; lastmod no longer trusted",
+            source.id,
+            url,
+        )
 
 
 async def _store_page(

@@ -32,7 +32,8 @@ class Hit:
 
 
 class LocalSite:
-    """Serve `pages[path]` (a Page or a handler callable); everything else is 404."""
+    """Serve `pages[path]` (a Page or a handler callable; a handler also answers its path with any
+    query); everything else is 404."""
 
     def __init__(self) -> None:
         self.pages: dict[str, Page | Handler] = {}
@@ -45,6 +46,8 @@ class LocalSite:
             def do_GET(self) -> None:
                 site.log.append(Hit(self.path, dict(self.headers.items()), time.monotonic()))
                 page = site.pages.get(self.path)
+                if page is None and callable(site.pages.get(self.path.split("?")[0])):
+                    page = site.pages[self.path.split("?")[0]]  # a handler reads its own query
                 if callable(page):
                     page(self)
                     return

@@ -34,7 +34,9 @@ def test_the_shipped_sources_yaml_is_valid() -> None:
     assert result.exit_code == 0, result.stderr
     config = load_config(REPO / "sources.yaml")
     kinds = {s.kind for s in config.sources}
-    assert kinds == {"feed", "listing", "sitemap", "page"}
+    assert kinds == {"feed", "listing", "sitemap", "page", "site"}
+    text = (REPO / "sources.yaml").read_text(encoding="utf-8")
+    assert "RSSFeed-Pressemitteilung.xml" in text and "RSSFeed-Pressemitteilungen.xml" not in text
 
 
 def test_defaults_apply_and_the_file_overrides_them() -> None:
@@ -64,3 +66,14 @@ def test_db_option_wins_over_the_file(tmp_path: Path) -> None:
 def test_a_missing_config_file_is_a_configuration_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(tmp_path / "nope.yaml"), "sources", "check"])
     assert result.exit_code == 2 and "cannot read configuration" in result.stderr
+
+
+def test_a_site_source_and_a_listing_without_links_are_valid() -> None:
+    config = parse_config(
+        "sources:\n"
+        "  - {id: hub-news, kind: site, url: 'https://example.org/', include: ['/news/']}\n"
+        "  - {id: stadt, kind: listing, url: 'https://example.org/presse/'}\n"
+    )
+    site, listing = config.sources
+    assert site.kind == "site" and site.wants("https://example.org/news/a.html")
+    assert listing.kind == "listing" and listing.links is None and listing.next is None

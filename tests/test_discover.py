@@ -123,7 +123,7 @@ def test_a_truncated_feed_keeps_the_items_that_parse_and_reports_the_error(site:
 
 def test_a_feed_that_is_not_a_feed_fails_the_source(site: LocalSite) -> None:
     url = site.add("/feed.xml", "<html><body>Wartungsarbeiten</body></html>", "text/html")
-    with pytest.raises(FetchError, match="could not be parsed"):
+    with pytest.raises(FetchError, match="an HTML page, not a feed"):
         run_discover({"kind": "feed", "url": url})
 
 

@@ -12,16 +12,27 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import urljoin
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
+from trafilatura.feeds import FeedParameters, determine_feed
+
+from pipeline.crawl.found import Discovery, Link
+from pipeline.crawl.urls import canonical_url
+from pipeline.errors import FetchError
+
+if TYPE_CHECKING:
+    from pipeline.config import Source
+    from pipeline.crawl.fetch import Response
 
 logger = logging.getLogger(__name__)
 
 BENIGN_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+NEWSY = re.compile(r"presse|news|aktuell|meldung|artikel|article|blog|post|feed", re.IGNORECASE)
 JSON_FEED_VERSION = "https://jsonfeed.org/version/"
 
 
@@ -137,3 +148,50 @@ def _iso_date(value: Any) -> datetime | None:
 def _unique(items: list[FeedItem]) -> list[FeedItem]:
     """A feed that repeats an item (same GUID) lists it once."""
     return list({item.key: item for item in reversed(items)}.values())[::-1]
+
+
+# --- feed items as Links (discovery) -------------------------------------------------------------
+
+
+def feed_links(source: Source, response: Response) -> Discovery:
+    """The items of a fetched feed as Links; raises FetchError when nothing in it parses."""
+    parsed = parse_feed(response.content, content_type=response.content_type, url=response.url)
+    if parsed.error and not parsed.items:
+        error = parsed.error
+        if is_html(response):
+            feeds = announced_feeds(response.text, response.url)
+            error = "an HTML page, not a feed" + (
+                f" (an RSS landing page? it links {len(feeds)} feeds, e.g. {feeds[0]}; or use kind site)"
+                if feeds
+                else ""
+            )
+        raise FetchError(error, url=response.url, status_code=response.status_code)
+    links = []
+    for item in parsed.items:
+        url = canonical_url(item.link) if item.link else _inline_url(response.url, item.key)
+        links.append(Link(url, source.id, item.title, item.published, item.key, item.content))
+    return Discovery(links, parsed.error)
+
+
+def _inline_url(feed_url: str, key: str) -> str:
+    """A linkless feed item gets a stable URL of its own under the feed (no fragment: URLs are keys)."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    base = canonical_url(feed_url)
+    return f"{base}{'&' if '?' in base else '?'}hubwatch-item={digest}"
+
+
+def is_html(response: Response) -> bool:
+    """An HTML page, by its header or (for servers that label everything text/plain or xml) its start."""
+    mime = response.content_type.split(";")[0].strip().lower()
+    start = response.content[:512].lstrip().lower()
+    if start.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf", b"{")):
+        return False
+    return "html" in mime or start.startswith((b"<!doctype html", b"<html"))
+
+
+def announced_feeds(html: str, page_url: str) -> list[str]:
+    """The feeds a page announces, news-like ones first; sitemaps and comment feeds left out."""
+    host = urlsplit(page_url).hostname or ""
+    params = FeedParameters(page_url, host, page_url)
+    found = [u for u in determine_feed(html, params) if "sitemap" not in u.lower()]
+    return sorted(found, key=lambda u: not NEWSY.search(urlsplit(u).path + urlsplit(u).query))

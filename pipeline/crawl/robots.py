@@ -40,14 +40,22 @@ class RobotsCache:
 
     async def check(self, url: str, *, source_id: str = "") -> None:
         """Raise Skip when robots.txt disallows `url`, FetchError when its robots.txt is unavailable."""
+        rules = await self._rules_of(url, source_id)
+        if rules is not None and not rules.can_fetch(url, self.fetcher.settings.user_agent):
+            logger.info("robots.txt disallows %s", url)
+            raise Skip("disallowed by robots.txt")
+
+    async def sitemaps(self, url: str, *, source_id: str = "") -> list[str]:
+        """The `Sitemap:` lines of the robots.txt of `url`'s origin (none when it has no robots.txt)."""
+        rules = await self._rules_of(url, source_id)
+        return list(dict.fromkeys(rules.sitemaps)) if rules is not None else []
+
+    async def _rules_of(self, url: str, source_id: str) -> Protego | None:
         key = origin(url)
         task = self._rules.get(key)
         if task is None:
             task = self._rules[key] = asyncio.ensure_future(self._load(key, source_id))
-        rules = await asyncio.shield(task)
-        if rules is not None and not rules.can_fetch(url, self.fetcher.settings.user_agent):
-            logger.info("robots.txt disallows %s", url)
-            raise Skip("disallowed by robots.txt")
+        return await asyncio.shield(task)
 
     async def _load(self, key: str, source_id: str) -> Protego | None:
         url = f"{key}/robots.txt"

@@ -247,6 +247,17 @@ def m070_hubs(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m100_sitemap_trust(db: sqlite_utils.Database) -> None:
+    """Sources whose sitemap <lastmod> once said "unchanged" of a page that had changed: from then on
+    their pages are re-checked with conditional GET whatever the lastmod says (pipeline/crawl/recheck.py)."""
+    db.execute(
+        """CREATE TABLE sitemap_trust (
+            source_id TEXT PRIMARY KEY, distrusted_at TEXT NOT NULL, url TEXT NOT NULL
+        )"""
+    )
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
