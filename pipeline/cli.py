@@ -126,9 +126,11 @@ def run(ctx: click.Context, source_ids: tuple[str, ...], no_digest: bool) -> Non
     from pipeline.run import run_daily
 
     config = _config(ctx)
-    if not config.settings.digest.recipient_groups and not no_digest:
+    if not (config.settings.digest.recipient_groups or config.settings.notify) and not no_digest:
         click.echo(
-            "hubwatch: no digest recipients configured (settings.digest.to): digests are off", err=True
+            "hubwatch: no digest recipients configured (settings.digest.to, settings.notify): "
+            "digests are off",
+            err=True,
         )
     with progress_bar("crawling", total=0, quiet=ctx.obj["quiet"]) as progress:
         result = run_daily(config, source_ids=source_ids, digest=not no_digest, progress=progress)
@@ -312,7 +314,9 @@ def status(ctx: click.Context, fmt: Any) -> None:
         "last_error",
     ]
     emit(source_health(db), columns, fmt, title="sources")
-    for line in status_lines(db, _db_path(ctx)):
+    from pipeline.deliver.ledger import status_lines as delivery_lines
+
+    for line in [*status_lines(db, _db_path(ctx)), *delivery_lines(db)]:
         click.echo(line, err=True)
     warning = health_warning(db, datetime.now(UTC))
     if warning:
