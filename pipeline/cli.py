@@ -315,8 +315,9 @@ def status(ctx: click.Context, fmt: Any) -> None:
     ]
     emit(source_health(db), columns, fmt, title="sources")
     from pipeline.deliver.ledger import status_lines as delivery_lines
+    from pipeline.store.backup import backup_line
 
-    for line in [*status_lines(db, _db_path(ctx)), *delivery_lines(db)]:
+    for line in [*status_lines(db, _db_path(ctx)), backup_line(db), *delivery_lines(db)]:
         click.echo(line, err=True)
     warning = health_warning(db, datetime.now(UTC))
     if warning:
@@ -394,6 +395,105 @@ def reprocess(ctx: click.Context) -> None:
         counts = reprocess_pages(db, config, progress=progress)
     click.echo(f"reprocessed {counts['reprocessed']} pages, {counts['errors']} errors", err=True)
     sys.exit(EXIT_PARTIAL if counts["errors"] else EXIT_OK)
+
+
+# --- feeds, backup, notify (issue 17) ----------------------------------------------------------
+
+
+def _settings_or_defaults(ctx: click.Context) -> Any:
+    """The settings of sources.yaml; the defaults when there is none and --db names the database."""
+    from pipeline.config import Settings
+
+    if ctx.obj["db_path"] and not Path(ctx.obj["config_path"]).exists():
+        return Settings()
+    return _config(ctx).settings
+
+
+@cli.command()
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder."
+)
+@click.option(
+    "--limit", default=50, show_default=True, type=click.IntRange(1, 10_000), help="Entries per feed."
+)
+@click.option("--base-url", metavar="URL", help="Where the folder is served, for each feed's self link.")
+@click.pass_context
+def feeds(ctx: click.Context, out_dir: Path, limit: int, base_url: str | None) -> None:
+    """Write Atom feeds of the relevant announcements: all.atom, hub-NAME.atom, sector-NAME.atom.
+
+    One entry per new or changed announcement, newest first; a file that would not change is not
+    rewritten. hubwatch serve serves the same feeds at /-/feeds/.
+
+    Example: hubwatch feeds --out /var/www/hubwatch/feeds --base-url https://hubs.example/feeds/
+    """
+    from pipeline.deliver.atom import write_feeds
+
+    settings = _settings_or_defaults(ctx)
+    db = _open_existing(ctx)
+    done = write_feeds(
+        db, out_dir, language=settings.digest.language, limit=limit, base_url=base_url, tz=settings.tz
+    )
+    for path in done.written:
+        click.echo(f"wrote {path}", err=True)
+    click.echo(f"feeds: {len(done.written)} written, {len(done.unchanged)} unchanged in {out_dir}", err=True)
+
+
+@cli.command()
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite DEST if it exists.")
+@click.option(
+    "--keep", type=click.IntRange(1), metavar="N", help="DEST a folder: keep only the N newest backups."
+)
+@click.pass_context
+def backup(ctx: click.Context, dest: Path, force: bool, keep: int | None) -> None:
+    """A consistent copy of the database (SQLite online backup), safe while a run writes.
+
+    DEST is a file, or an existing folder that gets DB-YYYYMMDD-HHMMSS.db. Refuses to overwrite
+    without --force; recorded for hubwatch status.
+
+    Example: hubwatch backup /var/backups/hubwatch/ --keep 14
+    """
+    from pipeline.store.backup import BackupExistsError
+    from pipeline.store.backup import backup as take_backup
+
+    path = _db_path(ctx)
+    try:
+        done = take_backup(path, dest, force=force, keep=keep)
+    except BackupExistsError as exc:
+        _fail(str(exc), EXIT_CONFIG)
+    for old in done.pruned:
+        click.echo(f"removed old backup {old}", err=True)
+    click.echo(
+        f"backup: {done.path} ({done.bytes / 1e6:.1f} MB, {done.announcements} announcements, "
+        f"{done.seconds:.1f} s)",
+        err=True,
+    )
+
+
+@cli.group()
+def notify() -> None:
+    """Notification targets (settings.notify, Apprise URLs).
+
+    Example: hubwatch notify test
+    """
+
+
+@notify.command("test")
+@click.pass_context
+def notify_test(ctx: click.Context) -> None:
+    """Send a test message to each target in settings.notify; records nothing. Exit 3 if one failed.
+
+    Example: hubwatch --config /etc/hubwatch/sources.yaml notify test
+    """
+    from pipeline.deliver.notify import send_test
+
+    settings = _config(ctx).settings
+    if not settings.notify:
+        _fail("no notification targets configured (settings.notify)", EXIT_CONFIG)
+    results = send_test(settings)
+    for target, error in results:
+        click.echo(f"{target.label}: {'ok' if error is None else error}", err=True)
+    sys.exit(EXIT_PARTIAL if any(error for _, error in results) else EXIT_OK)
 
 
 def main() -> None:

@@ -77,6 +77,11 @@ def build_items(db: sqlite_utils.Database, pending: list[dict], *, language: str
     return list(items.values())
 
 
+def item_for_event(db: sqlite_utils.Database, row: dict, *, language: str = "de") -> Item:
+    """One event as an item of its own (a feed entry): a change is shown against the version before."""
+    return _item(db, [row], more=LABELS[language]["more"])
+
+
 def _item(db: sqlite_utils.Database, rows: list[dict], *, more: str) -> Item:
     """The latest pending version of one announcement; a change is shown against the last one sent."""
     first, last = rows[0], rows[-1]

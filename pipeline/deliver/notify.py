@@ -81,3 +81,17 @@ def scrub(text: str, url: str) -> str:
     for secret in secrets:
         text = text.replace(secret, "****")
     return text
+
+
+def send_test(settings: Settings) -> list[tuple[Target, str | None]]:
+    """A test message to every target, recorded nowhere: (target, None) when it arrived, else the reason."""
+    message = Summary("[hubwatch] Testnachricht / test message", "hubwatch can reach this target.\n", 0)
+    results: list[tuple[Target, str | None]] = []
+    for target in targets(settings):
+        try:
+            send(target, message)
+        except DeliveryError as exc:
+            results.append((target, str(exc)))
+            continue
+        results.append((target, None))
+    return results
