@@ -185,6 +185,9 @@ def digest(ctx: click.Context, dry_run: bool, out_dir: Path | None) -> None:
         "busy": "digest: another process is sending the digest right now; nothing done",
     }.get(outcome.status, f"digest: {outcome.status}, {outcome.items} items")
     click.echo(message + (f" — {outcome.error}" if outcome.error else ""), err=True)
+    for one in outcome.groups if len(outcome.groups) > 1 else []:
+        label = one.group if one.channel == "notify" else (one.group or "to")
+        click.echo(f"  {one.channel} {label}: {one.status}, {one.items} items", err=True)
     sys.exit(EXIT_PARTIAL if outcome.status == "failed" else EXIT_OK)
 
 

@@ -154,3 +154,13 @@ def test_hubwatch_serve_serves_the_same_feeds(db, tmp_path: Path) -> None:
     index = asyncio.run(get("/-/feeds/"))
     assert '<a href="/-/feeds/sector-logistik.atom">' in index.text
     assert asyncio.run(get("/-/feeds/hub-atlantis.atom")).status_code == 404
+
+
+def test_a_feed_walks_the_events_newest_first_and_stops_at_its_limit(db) -> None:
+    from pipeline.deliver.atom import _ENTRY_ROWS, _ONLY_HUB
+
+    plan = " | ".join(
+        row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {_ENTRY_ROWS.format(only=_ONLY_HUB)}",
+                                     {"limit": 50, "name": "Hamburg"})
+    )  # fmt: skip
+    assert plan.startswith("SCAN e") and "TEMP B-TREE FOR ORDER BY" not in plan, plan

@@ -86,11 +86,11 @@ def feed_specs(db: sqlite_utils.Database) -> list[FeedSpec]:
 _ENTRY_ROWS = """
     SELECT e.id AS event_id, e.kind, e.version, e.created_at, e.announcement_id, a.url, a.published_at,
            COALESCE(v.title, a.title) AS title, COALESCE(s.name, a.source_id) AS source, NULL AS duplicate_of
-    FROM events e JOIN announcements a ON a.id = e.announcement_id
+    FROM events e CROSS JOIN announcements a
     LEFT JOIN announcement_versions v ON v.announcement_id = e.announcement_id AND v.version = e.version
     LEFT JOIN sources s ON s.id = a.source_id
-    WHERE a.relevant = 1 AND a.duplicate_of IS NULL {only}
-    ORDER BY e.id DESC LIMIT :limit"""
+    WHERE a.id = e.announcement_id AND a.relevant = 1 AND a.duplicate_of IS NULL {only}
+    ORDER BY e.id DESC LIMIT :limit"""  # CROSS JOIN: walk the events newest first and stop at the limit
 _ONLY_HUB = """AND (e.announcement_id, e.version) IN (
     SELECT announcement_id, version FROM mentions WHERE label = 'HUB' AND canonical = :name
     UNION SELECT announcement_id, version FROM hub_facts WHERE hub = :name)"""
