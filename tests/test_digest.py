@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import email
 import logging
+import shutil
 import socket
 import ssl
+import subprocess
 from collections.abc import Iterator
 from datetime import date, datetime
 from email.policy import default as default_policy
@@ -526,3 +528,31 @@ def test_german_and_english_templates_stay_in_step() -> None:
     assert [line.count("  ") for line in de.text.splitlines()] == [
         line.count("  ") for line in en.text.splitlines()
     ]  # the same structure, line by line
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+def test_a_real_browser_shows_new_hubs_first_and_scraped_markup_as_text(db, tmp_path: Path) -> None:
+    from pipeline.store.hubs import record_found_hub
+    from pipeline.store.transactions import transaction
+
+    add(db, "https://example.org/jena", "Jena wird neuer Digital Hub", "Jena kommt dazu.", hubs=("Jena",))
+    add(db, "https://example.org/x", "<script>document.title='pwned'</script>Hub Berlin", hubs=("Berlin",))
+    with transaction(db):
+        record_found_hub(db, "Jena", announcement_id=1, at="2026-11-24T06:30:00+00:00")
+    outcome = send_pending(db, settings_for(1, to=[]), now=NOW, dry_run=True, out_dir=tmp_path / "out")
+    html = next(p for p in outcome.files if p.suffix == ".html")
+    done = subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run",
+         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", html.as_uri()],
+        capture_output=True, text=True, timeout=90,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = done.stdout
+    assert dom.index('class="new-hubs"') < dom.index("Jena wird neuer Digital Hub</a> (24.11.2026)")
+    assert dom.index("Jena wird neuer Digital Hub</a> (24.11.2026)") < dom.index('class="item item-new"')
+    assert "<title>[hubwatch] 1 neuer Hub, 2 neue Meldungen – 25.11.2026</title>" in dom  # no script ran
+    assert "&lt;script&gt;document.title='pwned'&lt;/script&gt;Hub Berlin" in dom
