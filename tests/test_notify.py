@@ -164,3 +164,42 @@ def test_a_notify_url_takes_its_secret_from_the_environment(monkeypatch) -> None
     with pytest.raises(ConfigError, match="notify #1: Apprise cannot use this nosuch:// URL") as error:
         parse_config(f"settings:\n  notify: ['nosuch://{SECRET}@x']\n")
     assert SECRET not in str(error.value)
+
+
+def test_a_summary_cut_short_by_a_crash_is_sent_again_not_a_second_one(db, caplog) -> None:
+    import json
+
+    from pipeline.deliver import ledger, notify
+    from pipeline.deliver.items import load_items
+
+    add(db, "https://example.org/a", "Hub Erlangen", hubs=("Nürnberg/Erlangen",))
+    with Webhook() as hook:
+        settings = settings_with(hook_url(hook))
+        [target] = notify.targets(settings)
+        receiver = ledger.Receiver("notify", target.key, target.label, target.label)
+        stored = json.dumps({"title": "[hubwatch] 1 neue Meldung – 24.11.2026", "body": "- Hub Erlangen"})
+        ledger.record(
+            db,
+            receiver,
+            status="sending",
+            subject="x",
+            items=load_items(db, only_relevant=True),
+            message=stored.encode(),
+        )  # fmt: skip  (the process died here, before the answer)
+        with caplog.at_level(logging.WARNING):
+            outcome = send_pending(db, settings, now=NOW)
+    assert [p.body["title"] for p in hook.received] == ["[hubwatch] 1 neue Meldung – 24.11.2026"]
+    assert "was interrupted while sending" in caplog.text
+    assert outcome.status == "nothing" and pending(db) == 0 and [r["status"] for r in rows(db)] == ["sent"]
+
+
+def test_the_notify_test_command(tmp_path: Path) -> None:
+    with Webhook() as up:
+        down = f"json://127.0.0.1:{free_port()}/x"
+        config = tmp_path / "sources.yaml"
+        config.write_text(f"settings:\n  notify: ['{hook_url(up)}', '{down}']\n", encoding="utf-8")
+        result = CliRunner().invoke(cli, ["--config", str(config), "notify", "test"])
+    assert result.exit_code == 3
+    assert f"json://hubwatch:****@127.0.0.1:{up.port}/hubwatch: ok" in result.stderr
+    assert "json://127.0.0.1" in result.stderr.splitlines()[-1] and SECRET not in result.stderr
+    assert len(up.received) == 1 and "Test" in up.received[0].body["title"]
