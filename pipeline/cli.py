@@ -126,9 +126,11 @@ def run(ctx: click.Context, source_ids: tuple[str, ...], no_digest: bool) -> Non
     from pipeline.run import run_daily
 
     config = _config(ctx)
-    if not config.settings.digest.recipient_groups and not no_digest:
+    if not (config.settings.digest.recipient_groups or config.settings.notify) and not no_digest:
         click.echo(
-            "hubwatch: no digest recipients configured (settings.digest.to): digests are off", err=True
+            "hubwatch: no digest recipients configured (settings.digest.to, settings.notify): "
+            "digests are off",
+            err=True,
         )
     with progress_bar("crawling", total=0, quiet=ctx.obj["quiet"]) as progress:
         result = run_daily(config, source_ids=source_ids, digest=not no_digest, progress=progress)
@@ -183,6 +185,9 @@ def digest(ctx: click.Context, dry_run: bool, out_dir: Path | None) -> None:
         "busy": "digest: another process is sending the digest right now; nothing done",
     }.get(outcome.status, f"digest: {outcome.status}, {outcome.items} items")
     click.echo(message + (f" — {outcome.error}" if outcome.error else ""), err=True)
+    for one in outcome.groups if len(outcome.groups) > 1 else []:
+        label = one.group if one.channel == "notify" else (one.group or "to")
+        click.echo(f"  {one.channel} {label}: {one.status}, {one.items} items", err=True)
     sys.exit(EXIT_PARTIAL if outcome.status == "failed" else EXIT_OK)
 
 
@@ -321,7 +326,10 @@ def status(ctx: click.Context, fmt: Any) -> None:
         "last_error",
     ]
     emit(source_health(db), columns, fmt, title="sources")
-    for line in status_lines(db, _db_path(ctx)):
+    from pipeline.deliver.ledger import status_lines as delivery_lines
+    from pipeline.store.backup import backup_line
+
+    for line in [*status_lines(db, _db_path(ctx)), backup_line(db), *delivery_lines(db)]:
         click.echo(line, err=True)
     warning = health_warning(db, datetime.now(UTC))
     if warning:
@@ -430,7 +438,7 @@ def sources_probe(ctx: click.Context, url: str, fmt: str) -> None:
 
     from pipeline.crawl.probe import probe, probe_lines
 
-    report = asyncio.run(probe(url, _probe_settings(ctx)))
+    report = asyncio.run(probe(url, _settings_or_defaults(ctx)))
     if fmt == "json":
         click.echo(json.dumps(report.entry | {"probe": report.as_dict()}, ensure_ascii=False, indent=2))
     else:
@@ -442,8 +450,9 @@ def sources_probe(ctx: click.Context, url: str, fmt: str) -> None:
         sys.exit(EXIT_PARTIAL)
 
 
-def _probe_settings(ctx: click.Context) -> Any:
-    """The settings of sources.yaml when there is one (its user agent, timeouts, allowed networks)."""
+def _settings_or_defaults(ctx: click.Context) -> Any:
+    """The settings of sources.yaml when there is one (user agent, timeouts, allowed networks, language);
+    the defaults otherwise, for commands that work without it (probe; feeds with --db)."""
     from pipeline.config import Settings
 
     if not Path(ctx.obj["config_path"]).exists():
@@ -464,6 +473,96 @@ def _check_online(config: Config) -> int:
     if failed:
         click.echo(f"hubwatch: {len(failed)} sources yield nothing: {', '.join(failed)}", err=True)
     return EXIT_PARTIAL if failed else EXIT_OK
+
+
+# --- feeds, backup, notify ----------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder."
+)
+@click.option(
+    "--limit", default=50, show_default=True, type=click.IntRange(1, 10_000), help="Entries per feed."
+)
+@click.option("--base-url", metavar="URL", help="Where the folder is served, for each feed's self link.")
+@click.pass_context
+def feeds(ctx: click.Context, out_dir: Path, limit: int, base_url: str | None) -> None:
+    """Write Atom feeds of the relevant announcements: all.atom, hub-NAME.atom, sector-NAME.atom.
+
+    One entry per new or changed announcement, newest first; a file that would not change is not
+    rewritten. hubwatch serve serves the same feeds at /-/feeds/.
+
+    Example: hubwatch feeds --out /var/www/hubwatch/feeds --base-url https://hubs.example/feeds/
+    """
+    from pipeline.deliver.atom import write_feeds
+
+    settings = _settings_or_defaults(ctx)
+    db = _open_existing(ctx)
+    done = write_feeds(
+        db, out_dir, language=settings.digest.language, limit=limit, base_url=base_url, tz=settings.tz
+    )
+    for path in done.written:
+        click.echo(f"wrote {path}", err=True)
+    click.echo(f"feeds: {len(done.written)} written, {len(done.unchanged)} unchanged in {out_dir}", err=True)
+
+
+@cli.command()
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite DEST if it exists.")
+@click.option(
+    "--keep", type=click.IntRange(1), metavar="N", help="DEST a folder: keep only the N newest backups."
+)
+@click.pass_context
+def backup(ctx: click.Context, dest: Path, force: bool, keep: int | None) -> None:
+    """A consistent copy of the database (SQLite online backup), safe while a run writes.
+
+    DEST is a file, or an existing folder that gets DB-YYYYMMDD-HHMMSS.db. Refuses to overwrite
+    without --force; recorded for hubwatch status.
+
+    Example: hubwatch backup /var/backups/hubwatch/ --keep 14
+    """
+    from pipeline.store.backup import BackupExistsError
+    from pipeline.store.backup import backup as take_backup
+
+    path = _db_path(ctx)
+    try:
+        done = take_backup(path, dest, force=force, keep=keep)
+    except BackupExistsError as exc:
+        _fail(str(exc), EXIT_CONFIG)
+    for old in done.pruned:
+        click.echo(f"removed old backup {old}", err=True)
+    click.echo(
+        f"backup: {done.path} ({done.bytes / 1e6:.1f} MB, {done.announcements} announcements, "
+        f"{done.seconds:.1f} s)",
+        err=True,
+    )
+
+
+@cli.group()
+def notify() -> None:
+    """Notification targets (settings.notify, Apprise URLs).
+
+    Example: hubwatch notify test
+    """
+
+
+@notify.command("test")
+@click.pass_context
+def notify_test(ctx: click.Context) -> None:
+    """Send a test message to each target in settings.notify; records nothing. Exit 3 if one failed.
+
+    Example: hubwatch --config /etc/hubwatch/sources.yaml notify test
+    """
+    from pipeline.deliver.notify import send_test
+
+    settings = _config(ctx).settings
+    if not settings.notify:
+        _fail("no notification targets configured (settings.notify)", EXIT_CONFIG)
+    results = send_test(settings)
+    for target, error in results:
+        click.echo(f"{target.label}: {'ok' if error is None else error}", err=True)
+    sys.exit(EXIT_PARTIAL if any(error for _, error in results) else EXIT_OK)
 
 
 def main() -> None:

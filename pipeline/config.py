@@ -161,6 +161,15 @@ class Settings(_Strict):
     allow_networks: list[str] = Field(default_factory=list)  # e.g. ["127.0.0.0/8"]: SSRF guard exceptions
     raw_retention_days: int = Field(365, ge=0)  # superseded raw captures; the latest stays; 0 = forever
     digest: DigestSettings = Field(default_factory=lambda: DigestSettings())
+    notify: list[SecretStr] = Field(default_factory=list)  # Apprise URLs; secrets masked, ${VAR} from env
+
+    @field_validator("notify", mode="before")
+    @classmethod
+    def _notify_urls(cls, values: Any) -> Any:
+        """Each an Apprise URL; `${NAME}` takes a secret from the environment instead of the file."""
+        if not isinstance(values, list):
+            raise ValueError("notify must be a list of Apprise URLs")
+        return [_apprise_url(value, index) for index, value in enumerate(values)]
 
     @field_validator("allow_networks")
     @classmethod
@@ -191,6 +200,30 @@ class Settings(_Strict):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _apprise_url(value: Any, index: int) -> str:
+    """Expand `${NAME}` from the environment and check that Apprise knows the service; the error never
+    shows the URL itself (it may hold a token), only its scheme and position."""
+    if not isinstance(value, str) or "://" not in value:
+        raise ValueError(f"notify #{index + 1} is not a URL like json://host/path or ntfy://topic")
+
+    def expand(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise ValueError(f"notify #{index + 1} names ${{{name}}}, which is not set in the environment")
+        return os.environ[name]
+
+    url = _ENV_REFERENCE.sub(expand, value.strip())
+    import apprise  # only when notifications are configured
+
+    if apprise.Apprise.instantiate(url) is None:
+        scheme = url.split("://", 1)[0]
+        raise ValueError(f"notify #{index + 1}: Apprise cannot use this {scheme}:// URL (see its wiki)")
+    return url
 
 
 def _css(value: str | None) -> str | None:

@@ -119,7 +119,7 @@ def run_daily(
         db = schema.open_db(config.settings.database)
         try:
             result = asyncio.run(run_pass(config, db, sources, progress=progress, now=now))
-            if digest and config.settings.digest.recipient_groups:
+            if digest and (config.settings.digest.recipient_groups or config.settings.notify):
                 result.digest = send_pending(db, config.settings, now=now)
             return result
         finally:

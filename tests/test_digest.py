@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import email
 import logging
+import shutil
 import socket
 import ssl
+import subprocess
 from collections.abc import Iterator
 from datetime import date, datetime
 from email.policy import default as default_policy
@@ -430,3 +432,127 @@ def test_a_server_that_never_answers_times_out_and_the_items_stay(db) -> None:
         outcome = send_pending(db, settings, now=NOW)
     assert outcome.status == "failed" and "timed out" in (outcome.error or "")
     assert digests(db)[0]["status"] == "failed" and pending(db) == 1
+
+
+# --- a digest people read: leads, one section per item, new hubs first ---------------------------
+
+
+def add_with_mentions(db: sqlite_utils.Database, url: str, title: str, text: str, mentions: list) -> None:
+    article = Article(url=url, title=title, text=text, published_at=date(2026, 11, 24))
+    analysis = Analysis(mentions=mentions, facts=[], relevant=True)
+    save_article(db, source_id="bmwk", url=url, article=article, analysis=analysis)
+
+
+def test_each_item_once_under_its_main_hub_with_its_lead_and_the_other_hubs(db, inbox) -> None:
+    handler, port = inbox
+    first = "Die Bundesregierung stellt das Programm vor."
+    naming = "Der Digital Hub Logistics in Hamburg bekommt zwei neue Partner aus Berlin und Köln."
+    long = "Berlin " + "sehr " * 80 + "lang."
+    title = "Hamburg: Logistik-Hub wächst"
+    add_with_mentions(db, "https://example.org/hh", title, f"{first} {naming} {long}", [
+        Mention("HUB", "Hamburg", "Hamburg", 0, 7, in_title=True),
+        Mention("HUB", "Digital Hub Logistics", "Hamburg", 50, 70, sentence=naming),
+        *[Mention("HUB", "Berlin", "Berlin", 100 + i, 106 + i, sentence=long) for i in range(3)],
+        Mention("HUB", "Köln", "Köln", 90, 94, sentence=naming),
+    ])  # fmt: skip
+    add_with_mentions(db, "https://example.org/b", "Berliner Startups", long, [
+        Mention("HUB", "Berlin", "Berlin", 0, 6, sentence=long),
+    ])  # fmt: skip
+
+    send_pending(db, settings_for(port), now=NOW)
+
+    text = handler.received[0].text.replace("\r\n", "\n")
+    hamburg = text[text.index("== Hamburg ==") :]
+    assert "Hamburg: Logistik-Hub wächst" in hamburg  # the hub in the title, though Berlin has more mentions
+    assert text.count("Hamburg: Logistik-Hub wächst") == 1  # filed once
+    assert f"  {naming}\n" in hamburg  # the lead: the sentence naming the main hub, not the first one
+    assert "Auch über: Berlin, Köln" in hamburg
+    berlin_lead = next(line for line in text.splitlines() if line.startswith("  Berlin sehr"))
+    assert len(berlin_lead.strip()) <= 240 and berlin_lead.endswith("sehr …")
+    assert f'<div class="lead" style="margin: 4px 0;">{naming}</div>' in handler.received[0].html
+
+
+def test_the_lead_is_the_first_sentence_when_no_hub_is_named(db, inbox) -> None:
+    handler, port = inbox
+    add(db, "https://example.org/x", "Digitalgipfel", "Erster Satz zum Gipfel. Zweiter Satz.")
+    send_pending(db, settings_for(port), now=NOW)
+    assert "  Erster Satz zum Gipfel.\r\n" in handler.received[0].text
+
+
+def test_new_hubs_come_first_once_per_group_and_again_after_a_failure(db, inbox) -> None:
+    from pipeline.store.hubs import record_found_hub
+    from pipeline.store.transactions import transaction
+
+    handler, port = inbox
+    groups = [{"name": "Hamburg", "to": ["hamburg@hub-agency.example"], "hubs": ["Hamburg"]}]
+    settings = settings_for(port, groups=groups)
+    add(db, "https://example.org/jena", "Jena wird neuer Digital Hub", hubs=("Jena",))
+    add(db, "https://example.org/hh", "Hub Hamburg", hubs=("Hamburg",))
+    with transaction(db):
+        record_found_hub(db, "Jena", announcement_id=1, at="2026-11-24T06:30:00+00:00")
+    handler.refuse = {"hamburg@hub-agency.example"}
+
+    send_pending(db, settings, now=NOW)
+
+    text = handler.received[0].text.replace("\r\n", "\n")
+    assert handler.received[0].message["Subject"] == "[hubwatch] 1 neuer Hub, 2 neue Meldungen – 25.11.2026"
+    assert text.index("== Neue Hubs ==") < text.index("== Hamburg ==") < text.index("== Jena ==")
+    assert "* Jena\n  Zuerst gemeldet: Jena wird neuer Digital Hub (24.11.2026)" in text
+    assert '<h2 class="new-hubs"' in handler.received[0].html
+    handler.refuse, handler.received = set(), []
+
+    send_pending(db, settings, now=NOW)  # the Hamburg team failed: it gets the hub now, `to` not again
+
+    [hamburg] = handler.received
+    assert hamburg.rcpt_tos == ["hamburg@hub-agency.example"] and "== Neue Hubs ==" in hamburg.text
+    assert "Jena wird neuer Digital Hub" not in hamburg.text.split("== Hamburg ==")[1]
+    handler.received = []
+    add(db, "https://example.org/hh2", "Hub Hamburg wächst", hubs=("Hamburg",))
+    send_pending(db, settings, now=NOW)
+    assert all("Neue Hubs" not in m.text for m in handler.received) and len(handler.received) == 2
+
+
+def test_german_and_english_templates_stay_in_step() -> None:
+    from pipeline.deliver.render import LABELS, NewHub
+
+    assert LABELS["de"].keys() == LABELS["en"].keys()
+    item = Item((1,), "changed", "Titel", "https://example.org/a", "BMWK", hubs=("Berlin", "Köln"),
+                cities=("Berlin",), sectors=("Fintech",), added=("Neu.",), removed=("Alt.",),
+                old_title="Alt", lead="Der Hub Berlin wächst.")  # fmt: skip
+    hub = NewHub("Jena", "2026-11-24T06:30:00+00:00", "Jena wird Hub", "https://example.org/j")
+    de, en = (render([item], NOW, language=lang, new_hubs=[hub]) for lang in ("de", "en"))
+    for word in ("Neue Hubs", "Auch über", "Neu im Text", "Entfallen", "Früherer Titel", "Zuerst gemeldet"):
+        assert word in de.text and word not in en.text and word in de.html and word not in en.html
+    for word in ("New hubs", "Also about", "Added", "Removed", "Earlier title", "First reported"):
+        assert word in en.text and word in en.html
+    assert [line.count("  ") for line in de.text.splitlines()] == [
+        line.count("  ") for line in en.text.splitlines()
+    ]  # the same structure, line by line
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+def test_a_real_browser_shows_new_hubs_first_and_scraped_markup_as_text(db, tmp_path: Path) -> None:
+    from pipeline.store.hubs import record_found_hub
+    from pipeline.store.transactions import transaction
+
+    add(db, "https://example.org/jena", "Jena wird neuer Digital Hub", "Jena kommt dazu.", hubs=("Jena",))
+    add(db, "https://example.org/x", "<script>document.title='pwned'</script>Hub Berlin", hubs=("Berlin",))
+    with transaction(db):
+        record_found_hub(db, "Jena", announcement_id=1, at="2026-11-24T06:30:00+00:00")
+    outcome = send_pending(db, settings_for(1, to=[]), now=NOW, dry_run=True, out_dir=tmp_path / "out")
+    html = next(p for p in outcome.files if p.suffix == ".html")
+    done = subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run",
+         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", html.as_uri()],
+        capture_output=True, text=True, timeout=90,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = done.stdout
+    assert dom.index('class="new-hubs"') < dom.index("Jena wird neuer Digital Hub</a> (24.11.2026)")
+    assert dom.index("Jena wird neuer Digital Hub</a> (24.11.2026)") < dom.index('class="item item-new"')
+    assert "<title>[hubwatch] 1 neuer Hub, 2 neue Meldungen – 25.11.2026</title>" in dom  # no script ran
+    assert "&lt;script&gt;document.title='pwned'&lt;/script&gt;Hub Berlin" in dom

@@ -56,7 +56,18 @@ def make_datasette(path: Path, *, metadata_path: Path | None = None) -> Any:
             "hubwatch serve needs Datasette: pip install 'hubwatch[web]' (or pip install datasette)"
         ) from exc
     metadata = load_metadata(metadata_path, path.stem)
+    _register_feeds()
     return Datasette(files=[str(path)], metadata=metadata, settings=SETTINGS)
+
+
+def _register_feeds() -> None:
+    """The Atom feeds at /-/feeds/ (pipeline.deliver.feedroutes, a register_routes plugin)."""
+    from datasette.plugins import pm
+
+    from pipeline.deliver import feedroutes
+
+    if not pm.is_registered(feedroutes):
+        pm.register(feedroutes, name=feedroutes.PLUGIN_NAME)
 
 
 def serve_database(path: Path, *, host: str, port: int, metadata_path: Path | None = None) -> None:

@@ -1,14 +1,17 @@
-"""Delivering the digest: one email per recipient group, marked sent only after the server took it.
+"""Delivering the digest: one email per recipient group and one summary per notification target, each
+marked sent only after the receiver took it.
 
-Three steps, apart so each is testable alone: `items.load_items` reads pending events, `render.render`
-turns them into subject, text and HTML, and `send_pending` hands the message to `mailer` and marks the
-events only after the server accepted it; a send cut short is retried with the same Message-ID.
+Three steps, apart so each is testable alone: `items.load_items` reads pending events, `render` turns
+them into subject, text and HTML (or a chat summary), and `send_pending` hands each to `mailer` or
+`notify` and records it in the ledger (`ledger.py`); events are marked only once every receiver that
+wants them has them. An email cut short is retried with the same Message-ID, a summary with the same text.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -21,9 +24,10 @@ from typing import Literal
 import sqlite_utils
 
 from pipeline.config import DigestSettings, RecipientGroup, Settings
-from pipeline.deliver import mailer
-from pipeline.deliver.items import build_items, pending_rows, wanted_by
-from pipeline.deliver.render import Digest, Item, compose, render
+from pipeline.deliver import ledger, mailer, notify
+from pipeline.deliver.items import build_items, pending_rows
+from pipeline.deliver.ledger import Receiver
+from pipeline.deliver.render import Digest, Item, NewHub, Summary, compose, render, render_summary
 from pipeline.errors import DeliveryError
 from pipeline.lock import LockedError, run_lock
 from pipeline.store.schema import now_iso
@@ -42,6 +46,7 @@ class GroupOutcome:
     subject: str = ""
     error: str | None = None
     message_id: str | None = None
+    channel: str = "email"
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,21 @@ class DigestOutcome:
     groups: list[GroupOutcome] = field(default_factory=list)
 
 
+@dataclass
+class _Pass:
+    """What one delivery pass shares: the settings, the time, and what it has produced so far."""
+
+    db: sqlite_utils.Database
+    cfg: DigestSettings
+    now: datetime
+    dry_run: bool
+    out_dir: Path | None
+    rows: list[dict] = field(default_factory=list)
+    outcomes: list[GroupOutcome] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
 def send_pending(
     db: sqlite_utils.Database,
     settings: Settings,
@@ -64,20 +84,20 @@ def send_pending(
     dry_run: bool = False,
     out_dir: Path | None = None,
 ) -> DigestOutcome:
-    """Send each recipient group what it has not received; mark events once every group that wants
-    them has them. A dry run renders and writes files but never sends or marks."""
+    """Send each recipient group and notification target what it has not received; mark events once
+    every receiver that wants them has them. A dry run renders and writes files but never sends or marks."""
     now = (now or datetime.now(settings.tz)).astimezone(settings.tz)  # the date in the subject is local
-    cfg = settings.digest
-    groups = cfg.recipient_groups
-    if not groups and not dry_run:
+    groups, targets = settings.digest.recipient_groups, notify.targets(settings)
+    if not groups and not targets and not dry_run:
         return DigestOutcome("off")
+    run = _Pass(db, settings.digest, now, dry_run, out_dir)
     lock_path = _database_file(db)
     if lock_path is None or dry_run:
         preview = [RecipientGroup.model_construct(name="", to=[], hubs=[], sectors=[])]
-        return _deliver(db, cfg, groups or preview, now, dry_run, out_dir)
+        return _deliver(run, groups or ([] if targets else preview), targets)
     try:
         with run_lock(f"{lock_path}.digest"):
-            return _deliver(db, cfg, groups, now, dry_run, out_dir)
+            return _deliver(run, groups, targets)
     except LockedError:
         logger.warning("another hubwatch process is sending the digest; leaving it to that one")
         return DigestOutcome("busy", error="another hubwatch process is sending the digest")
@@ -91,137 +111,124 @@ def _database_file(db: sqlite_utils.Database) -> str | None:
     return None
 
 
-def _deliver(
-    db: sqlite_utils.Database,
-    cfg: DigestSettings,
-    groups: list[RecipientGroup],
-    now: datetime,
-    dry_run: bool,
-    out_dir: Path | None,
-) -> DigestOutcome:
-    if not dry_run:  # a preview must not touch a send in progress elsewhere
-        _resume_interrupted(db, cfg)
-    rows = pending_rows(db, only_relevant=cfg.only_relevant)
-    outcomes: list[GroupOutcome] = []
-    texts: list[str] = []
-    files: list[Path] = []
-    for group in groups:
-        todo = _items_for(db, rows, group, cfg.language)
-        if not todo:
-            outcomes.append(GroupOutcome(group.name, "nothing"))
-            continue
-        digest = render(todo, now, group=group.name, language=cfg.language)
-        message = compose(digest, sender=cfg.from_, to=group.to, now=now, message_id=_message_id(cfg))
-        texts.append(digest.text)
-        if out_dir is not None:
-            files += write_preview(out_dir, message, digest, now=now, group=group.name)
-        deliver = _record_dry_run if dry_run else _send_one
-        outcomes.append(deliver(db, cfg, group, todo, digest, message))
-    if not dry_run:
-        _settle(db, rows, groups, cfg.language)
-    return _summary(outcomes, texts, files)
+def _deliver(run: _Pass, groups: list[RecipientGroup], targets: list[notify.Target]) -> DigestOutcome:
+    if not run.dry_run:  # a preview must not touch a send in progress elsewhere
+        _resume_interrupted(run.db, run.cfg)
+        _resume_notifications(run.db, targets)
+    run.rows = pending_rows(run.db, only_relevant=run.cfg.only_relevant)
+    receivers = [Receiver.for_group(g) for g in groups]
+    for group, receiver in zip(groups, receivers, strict=True):
+        _email_group(run, group, receiver)
+    by_target = {t.key: Receiver("notify", t.key, t.label, t.label) for t in targets}
+    for target in targets:
+        _notify_target(run, target, by_target[target.key])
+    if not run.dry_run:
+        ledger.settle(run.db, run.rows, [*receivers, *by_target.values()], run.cfg.language)
+    return _summary(run.outcomes, run.texts, run.files)
+
+
+def _todo(run: _Pass, receiver: Receiver) -> tuple[list[Item], list[NewHub]]:
+    """What this receiver has not received yet, shown against what it has: a version it saw is not new."""
+    have = ledger.delivered(run.db, receiver)
+    items = build_items(run.db, [r for r in run.rows if r["event_id"] not in have], language=run.cfg.language)
+    return [item for item in items if receiver.wants(item)], ledger.new_hubs_for(run.db, receiver)
+
+
+def _email_group(run: _Pass, group: RecipientGroup, receiver: Receiver) -> None:
+    items, new_hubs = _todo(run, receiver)
+    if not items and not new_hubs:
+        run.outcomes.append(GroupOutcome(group.name, "nothing"))
+        return
+    cfg = run.cfg
+    digest = render(items, run.now, group=group.name, language=cfg.language, new_hubs=new_hubs)
+    message = compose(digest, sender=cfg.from_, to=group.to, now=run.now, message_id=_message_id(cfg))
+    run.texts.append(digest.text)
+    if run.out_dir is not None:
+        run.files += write_preview(run.out_dir, message, digest, now=run.now, group=group.name)
+    if run.dry_run:
+        digest_id = ledger.record(run.db, receiver, status="dry-run", subject=digest.subject, items=[],
+                                  message_id=message["Message-ID"])  # fmt: skip
+        run.outcomes.append(GroupOutcome(group.name, "dry-run", len(items), digest_id, digest.subject))
+        return
+    run.outcomes.append(_send_email(run, receiver, group.to, items, new_hubs, digest, message))
 
 
 def _message_id(cfg: DigestSettings) -> str:
     return make_msgid(idstring="hubwatch", domain=cfg.from_.rpartition("@")[2].strip(" >") or None)
 
 
-def _delivered(db: sqlite_utils.Database, group: str) -> set[int]:
-    """Pending events this group already received in a sent digest (another group has not yet)."""
-    return {
-        row[0]
-        for row in db.execute(
-            """SELECT di.event_id FROM digest_items di JOIN digests d ON d.id = di.digest_id
-               JOIN events e ON e.id = di.event_id
-               WHERE d.status = 'sent' AND d.recipient_group = ? AND e.digest_id IS NULL""",
-            [group],
-        )
-    }
-
-
-def _items_for(
-    db: sqlite_utils.Database, rows: list[dict], group: RecipientGroup, language: str
-) -> list[Item]:
-    """What this group has not received yet, shown against what it has: a version it saw is not new."""
-    delivered = _delivered(db, group.name)
-    todo = build_items(db, [r for r in rows if r["event_id"] not in delivered], language=language)
-    return [item for item in todo if wanted_by(item, group)]
-
-
-def _send_one(
-    db: sqlite_utils.Database,
-    cfg: DigestSettings,
-    group: RecipientGroup,
+def _send_email(
+    run: _Pass,
+    receiver: Receiver,
+    to: list[str],
     items: list[Item],
+    new_hubs: list[NewHub],
     digest: Digest,
     message: EmailMessage,
 ) -> GroupOutcome:
     """Record the attempt first, send, then record the server's answer; events are marked later."""
-    digest_id = _insert_digest(db, group, digest, message, status="sending", items=items)
-    label = group.name or "to"
+    digest_id = ledger.record(
+        run.db, receiver, status="sending", subject=digest.subject, items=items, new_hubs=new_hubs,
+        message_id=message["Message-ID"], message=message.as_bytes(),
+    )  # fmt: skip
+    name = receiver.key
     try:
-        delivery = mailer.send(message, cfg, recipients=group.to)
+        delivery = mailer.send(message, run.cfg, recipients=to)
     except DeliveryError as exc:
-        logger.error("digest #%d (%s) not delivered: %s; its items stay pending", digest_id, label, exc)
-        _update_digest(db, digest_id, status="failed", error=str(exc))
-        return GroupOutcome(group.name, "failed", len(items), digest_id, digest.subject, str(exc))
-    refused = "; ".join(f"{k}: {v}" for k, v in delivery.refused.items()) or None
-    _update_digest(db, digest_id, status="sent", sent_at=now_iso(), error=refused)
-    logger.info("digest #%d (%s) sent: %d items to %s", digest_id, label, len(items), delivery.recipients)
-    return GroupOutcome(
-        group.name, "sent", len(items), digest_id, digest.subject, refused, message["Message-ID"]
-    )
-
-
-def _record_dry_run(
-    db: sqlite_utils.Database,
-    cfg: DigestSettings,
-    group: RecipientGroup,
-    items: list[Item],
-    digest: Digest,
-    message: EmailMessage,
-) -> GroupOutcome:
-    """A preview leaves a `dry-run` row for the record and carries no events."""
-    digest_id = _insert_digest(db, group, digest, message, status="dry-run", items=[])
-    return GroupOutcome(group.name, "dry-run", len(items), digest_id, digest.subject)
-
-
-def _insert_digest(
-    db: sqlite_utils.Database,
-    group: RecipientGroup,
-    digest: Digest,
-    message: EmailMessage,
-    *,
-    status: str,
-    items: list[Item],
-) -> int:
-    with db.conn:
-        cursor = db.execute(
-            """INSERT INTO digests (created_at, status, recipients, subject, message_id, items,
-               recipient_group, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            [now_iso(), status, ", ".join(group.to), digest.subject, message["Message-ID"], digest.items,
-             group.name, message.as_bytes() if status == "sending" else None],
-        )  # fmt: skip
-        digest_id = int(cursor.lastrowid or 0)
-        db.conn.executemany(
-            "INSERT INTO digest_items (digest_id, event_id) VALUES (?, ?)",
-            [(digest_id, event_id) for item in items for event_id in item.event_ids],
+        logger.error(
+            "digest #%d (%s) not delivered: %s; its items stay pending", digest_id, receiver.label, exc
         )
-    return digest_id
+        ledger.update(run.db, digest_id, status="failed", error=str(exc))
+        return GroupOutcome(name, "failed", len(items), digest_id, digest.subject, str(exc))
+    refused = "; ".join(f"{k}: {v}" for k, v in delivery.refused.items()) or None
+    ledger.update(run.db, digest_id, status="sent", sent_at=now_iso(), error=refused)
+    logger.info("digest #%d (%s) sent: %d items to %s", digest_id, receiver.label, len(items),
+                delivery.recipients)  # fmt: skip
+    return GroupOutcome(name, "sent", len(items), digest_id, digest.subject, refused, message["Message-ID"])
 
 
-def _update_digest(db: sqlite_utils.Database, digest_id: int, **values: str | None) -> None:
-    assignments = ", ".join(f"{column} = ?" for column in values)
-    with db.conn:
-        db.execute(f"UPDATE digests SET {assignments} WHERE id = ?", [*values.values(), digest_id])
+def _notify_target(run: _Pass, target: notify.Target, receiver: Receiver) -> None:
+    """The short summary to one Apprise target, with the same ledger as an email group."""
+    items, new_hubs = _todo(run, receiver)
+    if not items and not new_hubs:
+        run.outcomes.append(GroupOutcome(target.label, "nothing", channel="notify"))
+        return
+    summary = render_summary(items, run.now, language=run.cfg.language, new_hubs=new_hubs)
+    if run.dry_run:
+        run.texts.append(f"--- {target.label} ---\n{summary.title}\n\n{summary.body}")
+        digest_id = ledger.record(run.db, receiver, status="dry-run", subject=summary.title, items=[])
+        run.outcomes.append(GroupOutcome(target.label, "dry-run", len(items), digest_id, summary.title,
+                                         channel="notify"))  # fmt: skip
+        return
+    digest_id = ledger.record(
+        run.db, receiver, status="sending", subject=summary.title, items=items, new_hubs=new_hubs,
+        message=json.dumps({"title": summary.title, "body": summary.body}).encode(),
+    )  # fmt: skip
+    outcome = _notify_once(run.db, target, digest_id, summary)
+    run.outcomes.append(GroupOutcome(target.label, outcome[0], len(items), digest_id, summary.title,
+                                     outcome[1], channel="notify"))  # fmt: skip
+
+
+def _notify_once(
+    db: sqlite_utils.Database, target: notify.Target, digest_id: int, summary: Summary
+) -> tuple[Status, str | None]:
+    try:
+        notify.send(target, summary)
+    except DeliveryError as exc:
+        logger.error("notification #%d (%s) not delivered: %s; its items stay pending", digest_id,
+                     target.label, exc)  # fmt: skip
+        ledger.update(db, digest_id, status="failed", error=str(exc))
+        return "failed", str(exc)
+    ledger.update(db, digest_id, status="sent", sent_at=now_iso())
+    logger.info("notification #%d (%s) sent: %d items", digest_id, target.label, summary.items)
+    return "sent", None
 
 
 def _resume_interrupted(db: sqlite_utils.Database, cfg: DigestSettings) -> None:
     """A 'sending' row left by a crash: the server may already have the message. Send that same message
     again — same Message-ID, which mail systems deduplicate — rather than lose it or send a different
     digest with the same items. If that fails, the row is failed and its items stay pending."""
-    rows = db.execute("SELECT id, message_id, recipients, message FROM digests WHERE status = 'sending'")
-    for digest_id, message_id, recipients, raw in rows.fetchall():
+    for digest_id, message_id, recipients, raw, _key in ledger.interrupted(db, "email"):
         logger.warning(
             "digest #%d (%s) was interrupted while sending; sending it again", digest_id, message_id
         )
@@ -233,28 +240,24 @@ def _resume_interrupted(db: sqlite_utils.Database, cfg: DigestSettings) -> None:
                 message, cfg, recipients=[r.strip() for r in (recipients or "").split(",") if r.strip()]
             )
         except DeliveryError as exc:
-            _update_digest(db, digest_id, status="failed", error=f"interrupted while sending; {exc}")
+            ledger.update(db, digest_id, status="failed", error=f"interrupted while sending; {exc}")
             continue
-        _update_digest(db, digest_id, status="sent", sent_at=now_iso(), error="resent after an interruption")
+        ledger.update(db, digest_id, status="sent", sent_at=now_iso(), error="resent after an interruption")
 
 
-def _settle(db: sqlite_utils.Database, rows: list[dict], groups: list[RecipientGroup], language: str) -> None:
-    """Mark an item's events once every group that wants it has received them all in sent digests;
-    each event gets the id of the last digest that carried it."""
-    delivered = {g.name: _delivered(db, g.name) for g in groups}
-    done: list[int] = []
-    for item in build_items(db, rows, language=language):
-        wanting = [g.name for g in groups if wanted_by(item, g)]
-        if wanting and all(set(item.event_ids) <= delivered[name] for name in wanting):
-            done += item.event_ids
-    with db.conn:
-        db.conn.executemany(
-            """UPDATE events SET digest_id = (
-                   SELECT MAX(d.id) FROM digest_items di JOIN digests d ON d.id = di.digest_id
-                   WHERE di.event_id = events.id AND d.status = 'sent')
-               WHERE id = ? AND digest_id IS NULL""",
-            [(event_id,) for event_id in done],
-        )
+def _resume_notifications(db: sqlite_utils.Database, targets: list[notify.Target]) -> None:
+    """A summary cut short by a crash is sent again, the same text (chat services keep no Message-ID:
+    the one window where a target may show it twice); a target no longer configured fails it."""
+    by_key = {t.key: t for t in targets}
+    for digest_id, _mid, label, raw, key in ledger.interrupted(db, "notify"):
+        logger.warning("notification #%d (%s) was interrupted while sending; sending it again", digest_id,
+                       label)  # fmt: skip
+        target = by_key.get(key)
+        if target is None or not raw:
+            ledger.update(db, digest_id, status="failed", error="interrupted; the target is no longer set")
+            continue
+        stored = json.loads(raw)
+        _notify_once(db, target, digest_id, Summary(stored["title"], stored["body"], 0))
 
 
 def _summary(outcomes: list[GroupOutcome], texts: list[str], files: list[Path]) -> DigestOutcome:

@@ -13,6 +13,7 @@ from pipeline.config import RecipientGroup
 from pipeline.deliver.render import LABELS, Item, oneline
 
 MAX_SENTENCES = 8  # per side of a change; the rest is counted, not shown
+LEAD_CHARS = 240  # a lead longer than this is cut at a word boundary
 _SENTENCE = re.compile(r"(?<=[.!?…:])\s+(?=[\"„“'(\[A-ZÄÖÜ0-9])|\n+")
 
 
@@ -27,6 +28,15 @@ def sentence_changes(old: str, new: str) -> tuple[list[str], list[str]]:
     added = list(dict.fromkeys(s for s in after if s not in before_set))
     removed = list(dict.fromkeys(s for s in before if s not in after_set))
     return added, removed
+
+
+def cut(text: str, limit: int = LEAD_CHARS) -> str:
+    """One line of at most `limit` characters, cut at a word boundary with an ellipsis."""
+    line = oneline(text)
+    if len(line) <= limit:
+        return line
+    head = line[: limit - 1].rsplit(" ", 1)[0] if " " in line[: limit - 1] else line[: limit - 1]
+    return head.rstrip(" ,;:-–") + " …"
 
 
 def _capped(sentences: list[str], more: str) -> tuple[str, ...]:
@@ -67,11 +77,16 @@ def build_items(db: sqlite_utils.Database, pending: list[dict], *, language: str
     return list(items.values())
 
 
+def item_for_event(db: sqlite_utils.Database, row: dict, *, language: str = "de") -> Item:
+    """One event as an item of its own (a feed entry): a change is shown against the version before."""
+    return _item(db, [row], more=LABELS[language]["more"])
+
+
 def _item(db: sqlite_utils.Database, rows: list[dict], *, more: str) -> Item:
     """The latest pending version of one announcement; a change is shown against the last one sent."""
     first, last = rows[0], rows[-1]
     kind: Literal["new", "changed"] = "new" if any(r["kind"] == "new" for r in rows) else "changed"
-    hubs, cities, sectors = _entities(db, last["announcement_id"], last["version"])
+    hubs, cities, sectors, lead = describe(db, last["announcement_id"], last["version"])
     item = Item(
         event_ids=tuple(r["event_id"] for r in rows),
         kind=kind,
@@ -82,6 +97,7 @@ def _item(db: sqlite_utils.Database, rows: list[dict], *, more: str) -> Item:
         hubs=hubs,
         cities=cities,
         sectors=sectors,
+        lead=lead,
     )
     return _with_changes(db, item, first["announcement_id"], first["version"] - 1, last["version"], more)
 
@@ -111,26 +127,52 @@ def _with_changes(
     )
 
 
-def _entities(
+def describe(
     db: sqlite_utils.Database, ann_id: int, version: int
-) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """Hubs, cities and sectors of one version, from its mentions and hub facts, most frequent first."""
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], str]:
+    """Hubs, cities, sectors of one version (most frequent first; a hub named in the title leads the
+    hubs: it is what the item is mainly about), and its lead: the first sentence naming that hub, else
+    the text's first sentence."""
     counts: dict[str, Counter[str]] = {"HUB": Counter(), "CITY": Counter(), "SECTOR": Counter()}
-    for label, canonical in db.execute(
-        "SELECT label, canonical FROM mentions WHERE announcement_id = ? AND version = ?", [ann_id, version]
+    in_title: set[str] = set()
+    sentences: dict[str, list[tuple[int, str]]] = {}
+    for label, canonical, title_flag, sentence, start in db.execute(
+        "SELECT label, canonical, in_title, sentence, start FROM mentions WHERE announcement_id = ? "
+        "AND version = ?",
+        [ann_id, version],
     ):
         if label in counts and canonical:
             counts[label][canonical] += 1
-    for hub, kind, value in db.execute(
-        "SELECT hub, kind, value FROM hub_facts WHERE announcement_id = ? AND version = ?", [ann_id, version]
+        if label == "HUB" and canonical and title_flag:
+            in_title.add(canonical)
+        elif label == "HUB" and canonical and sentence:
+            sentences.setdefault(canonical, []).append((start or 0, sentence))
+    for hub, kind, value, evidence in db.execute(
+        "SELECT hub, kind, value, evidence FROM hub_facts WHERE announcement_id = ? AND version = ?",
+        [ann_id, version],
     ):
         counts["HUB"][hub] += 1
         counts["CITY" if kind == "city" else "SECTOR"][value] += 1
+        if evidence:
+            sentences.setdefault(hub, []).append((1 << 62, evidence))  # after the hub's own mentions
 
-    def ranked(counter: Counter[str]) -> tuple[str, ...]:
-        return tuple(sorted(counter, key=lambda name: (-counter[name], name.casefold())))
+    def ranked(counter: Counter[str], first: set[str] = set()) -> tuple[str, ...]:  # noqa: B006
+        return tuple(sorted(counter, key=lambda name: (name not in first, -counter[name], name.casefold())))
 
-    return ranked(counts["HUB"]), ranked(counts["CITY"]), ranked(counts["SECTOR"])
+    hubs = ranked(counts["HUB"], in_title)
+    named = sorted(sentences.get(hubs[0], [])) if hubs else []
+    lead = named[0][1] if named else _first_sentence(db, ann_id, version)
+    return hubs, ranked(counts["CITY"]), ranked(counts["SECTOR"]), cut(lead)
+
+
+def _first_sentence(db: sqlite_utils.Database, ann_id: int, version: int) -> str:
+    row = db.execute(
+        "SELECT text FROM announcement_versions WHERE announcement_id = ? AND version = ?", [ann_id, version]
+    ).fetchone()
+    if row is None:
+        row = db.execute("SELECT text FROM announcements WHERE id = ?", [ann_id]).fetchone()
+    sentences = split_sentences((row[0] or "")[:4000] if row else "")
+    return sentences[0] if sentences else ""
 
 
 def _merge(primary: Item, duplicate: Item) -> Item:
@@ -147,8 +189,11 @@ def _merge(primary: Item, duplicate: Item) -> Item:
 
 def wanted_by(item: Item, group: RecipientGroup) -> bool:
     """A group's filters: any of its hubs and any of its sectors (an empty filter passes all)."""
+    return matches(item, hubs=group.hubs, sectors=group.sectors)
 
+
+def matches(item: Item, *, hubs: list[str], sectors: list[str]) -> bool:
     def hit(wanted: list[str], found: tuple[str, ...]) -> bool:
         return not wanted or bool({w.casefold() for w in wanted} & {f.casefold() for f in found})
 
-    return hit(group.hubs, item.hubs) and hit(group.sectors, item.sectors)
+    return hit(hubs, item.hubs) and hit(sectors, item.sectors)

@@ -248,6 +248,38 @@ def m070_hubs(db: sqlite_utils.Database) -> None:
 
 
 @migration
+def m080_delivery_channels(db: sqlite_utils.Database) -> None:
+    """A digest goes to an email recipient group or to a notification target (an Apprise URL, `channel`
+    'notify', `recipient_group` a hash of the URL, `recipients` the URL with its secrets masked): one
+    ledger, so a target that failed is retried and none receives an item twice. `digest_hubs`: the hubs
+    found announced (table `hubs`, known = 0) that a digest listed under "Neue Hubs", once per receiver."""
+    _statements(
+        db,
+        """
+        ALTER TABLE digests ADD COLUMN channel TEXT NOT NULL DEFAULT 'email';
+        CREATE INDEX idx_digests_receiver ON digests(channel, recipient_group, status);
+        CREATE TABLE digest_hubs (
+            digest_id INTEGER NOT NULL REFERENCES digests(id) ON DELETE CASCADE,
+            hub TEXT NOT NULL,
+            PRIMARY KEY (digest_id, hub)
+        );
+        """,
+    )
+
+
+@migration
+def m081_backups(db: sqlite_utils.Database) -> None:
+    """Each `hubwatch backup`: where to, how big, and whether it worked, for `hubwatch status`."""
+    db.execute(
+        """CREATE TABLE backups (
+            id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,
+            status TEXT NOT NULL DEFAULT 'running', path TEXT NOT NULL, bytes INTEGER,
+            announcements INTEGER, error TEXT
+        )"""
+    )
+
+
+@migration
 def m100_sitemap_trust(db: sqlite_utils.Database) -> None:
     """Sources whose sitemap <lastmod> once said "unchanged" of a page that had changed: from then on
     their pages are re-checked with conditional GET whatever the lastmod says (pipeline/crawl/recheck.py)."""
