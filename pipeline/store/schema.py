@@ -247,6 +247,21 @@ def m070_hubs(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m090_places(db: sqlite_utils.Database) -> None:
+    """Coordinates of German municipalities for the hub map (view `hub_locations`); filled from the
+    shipped list by `store.places.load_places` (hubwatch serve and report do it), empty until then."""
+    _statements(
+        db,
+        """CREATE TABLE places (
+            ags TEXT PRIMARY KEY, name TEXT NOT NULL, land TEXT, population INTEGER NOT NULL DEFAULT 0,
+            latitude REAL NOT NULL, longitude REAL NOT NULL
+        );
+        CREATE INDEX idx_places_name ON places(name, population);
+        CREATE TABLE places_source (sha256 TEXT NOT NULL, rows INTEGER NOT NULL, loaded_at TEXT NOT NULL)""",
+    )
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
