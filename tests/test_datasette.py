@@ -200,3 +200,94 @@ def test_a_real_browser_renders_the_hub_timeline(live_server: str, tmp_path: Pat
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Hub timeline" in done.stdout
     assert "Karlsruher KI-Hub eröffnet Reallabor" in done.stdout
+
+
+# --- the [web] extra's pictures: map, dashboard, report -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_ds(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from datetime import date
+
+    from pipeline.analysts.places import ensure_places
+    from tests.demodata import build_demo_db
+
+    path = build_demo_db(tmp_path_factory.mktemp("web") / "demo.db", today=date.today())
+    db = open_db(path)
+    ensure_places(db)
+    db.close()
+    return make_datasette(path)
+
+
+def test_the_hub_map_page_carries_the_cluster_map(demo_ds: Any) -> None:
+    pytest.importorskip("datasette_cluster_map")
+    page = get(demo_ds, "/hubwatch/hub_locations")
+    assert page.status_code == 200
+    assert "Hubs on a map" in page.text
+    assert "datasette-cluster-map.js" in page.text and "DATASETTE_CLUSTER_MAP_LATITUDE_COLUMN" in page.text
+    rows = get(demo_ds, "/hubwatch/hub_locations.json?_shape=array&status=unbestätigt").json()
+    assert [(r["hub"], r["announcements"]) for r in rows] == [("Magdeburg", 4)]
+    assert rows[0]["latitude"] and rows[0]["longitude"]
+
+
+def test_the_dashboard_has_its_map_and_chart_containers(demo_ds: Any) -> None:
+    pytest.importorskip("datasette_dashboards")
+    start = get(demo_ds, "/")
+    assert 'href="/-/dashboards/hubwatch"' in start.text  # the start page leads to it first
+    page = get(demo_ds, "/-/dashboards/hubwatch")
+    assert page.status_code == 200
+    for chart in ("karte", "hubs_monate", "branchen_monate", "branchen_hubs"):
+        assert f'id="chart-{chart}"' in page.text
+    assert "vega-lite.min.js" in page.text and "Digital Hub Initiative im Überblick" in page.text
+
+
+def test_each_dashboard_query_runs_and_returns_rows(demo_ds: Any) -> None:
+    from urllib.parse import quote
+
+    charts = demo_ds.plugin_config("datasette-dashboards")["hubwatch"]["charts"]
+    for name, chart in charts.items():
+        answer = get(demo_ds, f"/hubwatch.json?_shape=array&sql={quote(chart['query'])}")
+        assert answer.status_code == 200, (name, answer.text[:300])
+        assert answer.json(), name
+
+
+def test_the_report_is_served_too(demo_ds: Any) -> None:
+    from datetime import date, timedelta
+
+    since = date.today() - timedelta(days=30)
+    page = get(demo_ds, f"/-/report?since={since.isoformat()}")
+    assert page.status_code == 200
+    assert f"Neu seit {since:%d.%m.%Y}" in page.text and page.text.count("<svg") == 3
+
+
+def test_a_real_browser_draws_the_dashboard(demo_ds: Any, tmp_path: Path) -> None:
+    pytest.importorskip("datasette_dashboards")
+    import uvicorn
+
+    from tests.browser import open_browser
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(demo_ds.app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        with open_browser() as browser:
+            tab = browser.new_page(viewport={"width": 1280, "height": 1000})
+            tab.route(
+                "**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort()
+            )
+            tab.goto(f"http://127.0.0.1:{port}/-/dashboards/hubwatch")
+            tab.wait_for_selector("#chart-branchen_hubs canvas, #chart-branchen_hubs svg", timeout=20_000)
+            tab.wait_for_selector("#chart-karte .leaflet-marker-icon", timeout=20_000)
+            markers = tab.locator("#chart-karte .leaflet-marker-icon").count()
+            tab.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert markers == 18  # 14 hubs, three twins with two cities each, and Jena and Magdeburg
+    assert (tmp_path / "dashboard.png").stat().st_size > 20_000
