@@ -123,5 +123,10 @@ def build_demo_db(path: Path, *, today: date, per_hub_weight: int = 4, seed: int
     source_failed(db, SOURCES[3][0], error="HTTP 503 Service Unavailable", items=0, run_id=run_id)
     source_failed(db, SOURCES[3][0], error="HTTP 503 Service Unavailable", items=0, run_id=run_id)
     finish_run(db, run_id, status="partial", counts={"sources_ok": 3, "sources_failed": 1, "new": n})
+    stamp = f"{today.isoformat()}T05:30:00+00:00"  # the run "happened" this morning, not when the test ran
+    with db.conn:
+        db.execute("UPDATE runs SET started_at = ?, finished_at = ?", [stamp, stamp])
+        db.execute("UPDATE sources SET last_ok_at = ? WHERE last_ok_at IS NOT NULL", [stamp])
+        db.execute("UPDATE sources SET last_error_at = ? WHERE last_error_at IS NOT NULL", [stamp])
     db.close()
     return path

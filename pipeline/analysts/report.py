@@ -211,9 +211,16 @@ def totals(db: sqlite_utils.Database) -> dict[str, Any]:
         "announcements": one[0] or 0,
         "relevant": one[1] or 0,
         "originals": one[2] or 0,
-        "first_seen": one[3],
-        "last_run": (_local(last_run[0]), last_run[1]) if last_run else None,
+        "first_seen": _german_day(one[3]),
+        "last_run": (_local(last_run[0]), RUN_STATUS.get(last_run[1], last_run[1])) if last_run else None,
     }
+
+
+RUN_STATUS = {"ok": "ok", "partial": "teilweise", "failed": "fehlgeschlagen", "running": "läuft"}
+
+
+def _german_day(day: str | None) -> str | None:
+    return f"{day[8:10]}.{day[5:7]}.{day[:4]}" if day and len(day) >= 10 else day
 
 
 _TEMPLATES = jinja2.Environment(
