@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -368,23 +368,27 @@ def maintain(ctx: click.Context, vacuum: bool) -> None:
     "--metadata",
     "metadata_path",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Datasette metadata (default: db/metadata.yml of this project).",
+    help="Datasette metadata (default: the one shipped in the package, pipeline/analysts/web/metadata.yml).",
 )
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, metadata_path: Path | None) -> None:
     """Browse the database in Datasette, read-only, while runs go on writing (needs hubwatch[web]).
 
-    Opens the database read-only (not immutable: a run may write meanwhile) with the project's
-    titles, facets and canned queries.
+    Opens the database read-only (not immutable: a run may write meanwhile) as `hubwatch`, with the
+    project's titles, facets and canned queries, the hubs on a map, a dashboard at /-/dashboards/hubwatch,
+    the report at /-/report and the Atom feeds at /-/feeds/.
 
     Example: hubwatch serve --port 8001
     """
+    from pipeline.analysts.places import ensure_places
     from pipeline.analysts.serve import serve_database
 
     path = _db_path(ctx)
     if not Path(path).exists():
         raise HubwatchError(f"no database at {path} yet: run `hubwatch run` first")
-    schema.open_db(path).close()  # migrate and create the views before Datasette reads
+    db = schema.open_db(path)  # migrate, create the views and load the map's coordinates before Datasette
+    ensure_places(db)
+    db.close()
     click.echo(f"serving {path} read-only on http://{host}:{port}/ (Ctrl-C stops)", err=True)
     serve_database(Path(path), host=host, port=port, metadata_path=metadata_path)
 
@@ -563,6 +567,51 @@ def notify_test(ctx: click.Context) -> None:
     for target, error in results:
         click.echo(f"{target.label}: {'ok' if error is None else error}", err=True)
     sys.exit(EXIT_PARTIAL if any(error for _, error in results) else EXIT_OK)
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Where to write the HTML (default hubwatch-report-DATE.html here; - for stdout).",
+)
+@click.option(
+    "--since",
+    metavar="DATE",
+    callback=_iso_day,
+    help="List what was published (else first seen) on or after DATE (default: the last 7 days).",
+)
+@click.pass_context
+def report(ctx: click.Context, out: Path | None, since: str | None) -> None:
+    """Write one self-contained HTML report: the hubs on a map sized by announcements, announcements per
+    hub over time, the sector × hub heat map, what is new since DATE by hub, and the sources' health.
+
+    No script and nothing loaded from the network: it can be mailed and opened offline. German labels;
+    charts as inline SVG with titles, descriptions and their data as tables. Exit 3 when a chart could
+    not be drawn (the rest is written).
+
+    Example: hubwatch report --out report.html --since 2024-05-01
+    """
+    from pipeline.analysts.places import ensure_places
+    from pipeline.analysts.report import REPORT_DAYS, build_report, write_report
+
+    db = _open_existing(ctx)
+    ensure_places(db)
+    now = datetime.now(UTC)
+    first = date.fromisoformat(since) if since else now.date() - timedelta(days=REPORT_DAYS)
+    if out is not None and str(out) == "-":
+        built = build_report(db, since=first, now=now)
+        sys.stdout.write(built.html)
+    else:
+        out = out or Path(f"hubwatch-report-{now.date().isoformat()}.html")
+        built = write_report(db, out, since=first, now=now)
+        click.echo(f"report: {out} ({out.stat().st_size / 1000:.0f} kB), new since {first}", err=True)
+    for problem in built.problems:
+        click.echo(f"report: {problem}", err=True)
+    sys.exit(EXIT_PARTIAL if built.problems else EXIT_OK)
 
 
 def main() -> None:

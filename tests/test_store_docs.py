@@ -15,11 +15,12 @@ from pipeline.store.schema import open_db
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 DATABASE_MD = (ROOT / "docs" / "database.md").read_text(encoding="utf-8")
-METADATA = yaml.safe_load((ROOT / "db" / "metadata.yml").read_text(encoding="utf-8"))
+WEB = ROOT / "pipeline" / "analysts" / "web"  # the Datasette metadata ships inside the package
+METADATA = yaml.safe_load((WEB / "metadata.yml").read_text(encoding="utf-8"))
 QUERIES = METADATA["databases"]["hubwatch"]["queries"]
 
 
-@pytest.mark.parametrize("command", ["search", "hubs", "status", "maintain", "serve"])
+@pytest.mark.parametrize("command", ["search", "hubs", "status", "maintain", "serve", "report"])
 def test_every_option_of_the_database_commands_is_in_the_readme(command: str) -> None:
     params = cli.commands[command].params
     for option in (p for p in params if isinstance(p, click.Option)):
@@ -33,7 +34,7 @@ def test_the_readme_links_the_database_reference() -> None:
 
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_each_canned_query_has_its_sql_file_and_is_documented(name: str) -> None:
-    assert (ROOT / "db" / "queries" / f"{name}.sql").exists()
+    assert (WEB / "queries" / f"{name}.sql").exists()
     assert f"`{name}`" in DATABASE_MD
 
 
@@ -51,5 +52,5 @@ def test_the_example_sql_runs(tmp_path: Path, sql: str) -> None:
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_the_canned_queries_run(tmp_path: Path, name: str) -> None:
     db = open_db(tmp_path / "hubwatch.db")
-    sql = (ROOT / "db" / "queries" / f"{name}.sql").read_text(encoding="utf-8")
+    sql = (WEB / "queries" / f"{name}.sql").read_text(encoding="utf-8")
     db.execute(sql, {"hub": "Karlsruhe", "id": 1}).fetchall()

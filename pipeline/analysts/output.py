@@ -36,12 +36,110 @@ def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Format, *,
         writer.writeheader()
         writer.writerows(rows)
     else:
-        table = Table(title=cell(title) if title else None, show_lines=False)
-        for column in columns:
-            table.add_column(column, overflow="fold")
-        for row in rows:
-            table.add_row(*(cell(row.get(c)) for c in columns))
-        Console().print(table)
+        console = Console()
+        table, dropped = fitted_table(rows, columns, width=console.width, title=title)
+        console.print(table)
+        if dropped:
+            stderr.print(
+                f"{console.width} columns: {', '.join(dropped)} left out; a wider terminal or "
+                "--format csv/json shows every column",
+                markup=False,
+                highlight=False,
+            )
+
+
+# Table columns are left out in this order when the terminal is too narrow (the first first); the
+# others always stay and shrink instead: a cell wraps over MAX_LINES at most and ends in "…" beyond.
+DROP_FIRST = (
+    "url",
+    "also_in",
+    "score",
+    "items_found",
+    "source_id",
+    "evidence",
+    "mentions",
+    "last_ok_at",
+    "last_error_at",
+    "last_seen",
+    "published_at",
+    "kind",
+)
+MAX_LINES = 2
+MIN_WIDTH = {"title": 16, "snippet": 16, "sectors": 14, "cities": 12, "hub": 10, "id": 2}
+DEFAULT_MIN_WIDTH = 8
+WORD_WIDTH = 16  # a word up to this long (a date, a source id) keeps a column from going narrower
+CELL_OVERHEAD = 3  # "│ " before a cell and one space after it; plus one "│" closing the row
+
+
+def fitted_table(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], *, width: int, title: str = ""
+) -> tuple[Table, list[str]]:
+    """A table that fits `width` terminal cells, as `gh` and sqlite-utils tables do: columns dropped in
+    DROP_FIRST order while even their narrowest form does not fit, the rest given the width by need,
+    every cell at most MAX_LINES lines ("…" where it is cut). Returns the table and the columns dropped."""
+    texts = {c: [cell(row.get(c)) for row in rows] for c in columns}
+    need = {c: max([len(c), *(t.cell_len for t in texts[c])]) for c in columns}
+    least = {c: _min_width(c, need[c], texts[c]) for c in columns}
+    kept, dropped = list(columns), []
+    while len(kept) > 1 and sum(least[c] for c in kept) + CELL_OVERHEAD * len(kept) + 1 > width:
+        droppable = [c for c in DROP_FIRST if c in kept]
+        if not droppable:
+            break
+        kept.remove(droppable[0])
+        dropped.append(droppable[0])
+    widths = _share(kept, need, least, width - CELL_OVERHEAD * len(kept) - 1)
+    table = Table(title=cell(title) if title else None, show_lines=False)
+    for column in kept:
+        numeric = all(isinstance(row.get(column), int | float) for row in rows if row.get(column) is not None)
+        table.add_column(
+            column,
+            width=widths[column],
+            no_wrap=True,
+            overflow="ellipsis",
+            justify="right" if numeric else "left",
+        )
+    console = Console(width=max(width, 20))
+    for i in range(len(rows)):
+        table.add_row(*(_clipped(texts[c][i], widths[c], console) for c in kept))
+    return table, dropped
+
+
+def _min_width(column: str, need: int, texts: Sequence[Text]) -> int:
+    """The narrowest a column gets: its floor (MIN_WIDTH), or its longest word up to WORD_WIDTH so that
+    dates, ids and numbers never break; a header may be cut ("announc…"), a value of that kind not."""
+    longest_word = max((len(w) for t in texts for w in t.plain.split()), default=0)
+    return min(need, max(MIN_WIDTH.get(column, DEFAULT_MIN_WIDTH), min(longest_word, WORD_WIDTH)))
+
+
+def _share(columns: Sequence[str], need: dict[str, int], least: dict[str, int], room: int) -> dict[str, int]:
+    """Each column its minimum, then the room left to those that need more, by how much they need."""
+    widths = {c: least[c] for c in columns}
+    left = room - sum(widths.values())
+    while left > 0:
+        hungry = {c: need[c] - widths[c] for c in columns if need[c] > widths[c]}
+        if not hungry:
+            break
+        total = sum(hungry.values())
+        given = 0
+        for c, short in hungry.items():
+            more = min(short, max(1, left * short // total), left - given)
+            widths[c] += more
+            given += more
+        left -= given
+        if given == 0:
+            break
+    return widths
+
+
+def _clipped(text: Text, width: int, console: Console) -> Text:
+    """The text wrapped to `width`, at most MAX_LINES lines, the last ending in "…" when more was cut."""
+    lines = text.wrap(console, width, overflow="fold")
+    if len(lines) <= MAX_LINES:
+        return Text("\n").join(lines)
+    last = lines[MAX_LINES - 1]
+    last.truncate(width - 1)
+    last.append("…")
+    return Text("\n").join([*lines[: MAX_LINES - 1], last])
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -1,15 +1,23 @@
-"""`hubwatch serve`: Datasette over the database, read-only, with the project's metadata.
+"""`hubwatch serve`: Datasette over the database, read-only, with the project's metadata and plugins.
+
+The metadata (titles, facets, canned queries, the plugins' settings) travels inside the package,
+`pipeline/analysts/web/metadata.yml` with `queries/*.sql` beside it, so a wheel install finds it as an
+editable one does; `--metadata PATH` replaces it (queries then come from `queries/` beside that file). The
+database is always served as `hubwatch`, whatever its file is called, so links and canned queries hold.
 
 Not `immutable`: a run may write while analysts browse, and an immutable database is assumed never
 to change (Datasette would cache counts and skip locking). A mutable database that Datasette only
 reads is opened with `mode=ro` for every query; WAL lets those reads go on during a run's writes.
-Datasette is an optional extra (`pip install 'hubwatch[web]'`).
+Datasette and its plugins are the optional extra `pip install 'hubwatch[web]'`. Routes of our own (the
+report, feeds) hook in through `web/plugin.py`, registered below as a Datasette plugin.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +27,7 @@ from pipeline.errors import HubwatchError
 
 logger = logging.getLogger(__name__)
 
-METADATA = Path(__file__).resolve().parents[2] / "db" / "metadata.yml"
-METADATA_DB_NAME = "hubwatch"  # the database key in db/metadata.yml
+DB_NAME = "hubwatch"  # the database's name in Datasette and its key in metadata.yml
 SETTINGS = {
     "sql_time_limit_ms": 10_000,  # views aggregate every fact; the progress handler slows them 2-3x
     "facet_time_limit_ms": 500,
@@ -31,33 +38,49 @@ SETTINGS = {
 }
 
 
-def load_metadata(path: Path | None, db_name: str) -> dict[str, Any]:
-    """The metadata file, its database section renamed to the served file's name (its stem)."""
-    path = path or METADATA
-    if not path.exists():
-        logger.warning("no Datasette metadata at %s: serving without titles and canned queries", path)
+def packaged_metadata() -> Traversable:
+    """metadata.yml inside the installed package: found from a wheel, an sdist or a checkout alike."""
+    return resources.files("pipeline.analysts").joinpath("web", "metadata.yml")
+
+
+def load_metadata(path: Path | None = None) -> dict[str, Any]:
+    """The metadata file (default: the packaged one), each canned query's SQL read from queries/NAME.sql."""
+    source: Traversable = path if path is not None else packaged_metadata()
+    if not source.is_file():
+        logger.warning("no Datasette metadata at %s: serving without titles and canned queries", source)
         return {}
-    metadata = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    databases = metadata.get("databases") or {}
-    for name, query in ((databases.get(METADATA_DB_NAME) or {}).get("queries") or {}).items():
+    metadata = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    queries = ((metadata.get("databases") or {}).get(DB_NAME) or {}).get("queries") or {}
+    folder: Traversable = (
+        source.parent if isinstance(source, Path) else resources.files("pipeline.analysts").joinpath("web")
+    )
+    for name, query in queries.items():
         if "sql" not in query:
-            query["sql"] = (path.parent / "queries" / f"{name}.sql").read_text(encoding="utf-8")
-    if METADATA_DB_NAME in databases and db_name != METADATA_DB_NAME:
-        databases[db_name] = databases.pop(METADATA_DB_NAME)
+            query["sql"] = folder.joinpath("queries", f"{name}.sql").read_text(encoding="utf-8")
     return metadata
 
 
 def make_datasette(path: Path, *, metadata_path: Path | None = None) -> Any:
-    """A Datasette instance on the database, read-only; raises HubwatchError without the extra."""
+    """A Datasette instance on the database, named `hubwatch`, read-only; HubwatchError without the extra."""
     try:
         from datasette.app import Datasette
     except ImportError as exc:
         raise HubwatchError(
             "hubwatch serve needs Datasette: pip install 'hubwatch[web]' (or pip install datasette)"
         ) from exc
-    metadata = load_metadata(metadata_path, path.stem)
+    from datasette.plugins import pm
+
+    from pipeline.analysts.web import plugin
+
+    if not pm.is_registered(plugin):
+        pm.register(plugin, name="hubwatch")
     _register_feeds()
-    return Datasette(files=[str(path)], metadata=metadata, settings=SETTINGS)
+    datasette = Datasette(files=[str(path)], metadata=load_metadata(metadata_path), settings=SETTINGS)
+    (database,) = [db for db in datasette.databases.values() if db.path == str(path)]
+    if database.name != DB_NAME:
+        datasette.remove_database(database.name)
+        datasette.add_database(database, name=DB_NAME)
+    return datasette
 
 
 def _register_feeds() -> None:

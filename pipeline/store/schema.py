@@ -280,6 +280,21 @@ def m081_backups(db: sqlite_utils.Database) -> None:
 
 
 @migration
+def m090_places(db: sqlite_utils.Database) -> None:
+    """Coordinates of German municipalities for the hub map (view `hub_locations`); filled from the
+    shipped list by `store.places.load_places` (hubwatch serve and report do it), empty until then."""
+    _statements(
+        db,
+        """CREATE TABLE places (
+            ags TEXT PRIMARY KEY, name TEXT NOT NULL, land TEXT, population INTEGER NOT NULL DEFAULT 0,
+            latitude REAL NOT NULL, longitude REAL NOT NULL
+        );
+        CREATE INDEX idx_places_name ON places(name, population);
+        CREATE TABLE places_source (sha256 TEXT NOT NULL, rows INTEGER NOT NULL, loaded_at TEXT NOT NULL)""",
+    )
+
+
+@migration
 def m100_sitemap_trust(db: sqlite_utils.Database) -> None:
     """Sources whose sitemap <lastmod> once said "unchanged" of a page that had changed: from then on
     their pages are re-checked with conditional GET whatever the lastmod says (pipeline/crawl/recheck.py)."""
