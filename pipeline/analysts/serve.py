@@ -23,11 +23,11 @@ from typing import Any
 
 import yaml
 
+from pipeline.analysts.web import DB_NAME
 from pipeline.errors import HubwatchError
 
 logger = logging.getLogger(__name__)
 
-DB_NAME = "hubwatch"  # the database's name in Datasette and its key in metadata.yml
 SETTINGS = {
     "sql_time_limit_ms": 10_000,  # views aggregate every fact; the progress handler slows them 2-3x
     "facet_time_limit_ms": 500,

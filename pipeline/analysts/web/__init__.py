@@ -3,3 +3,5 @@ settings), queries/*.sql, and `plugin.py` — hubwatch's own Datasette plugin fo
 
 Package data, so a wheel install carries it; see pipeline/analysts/serve.py for how it is found.
 """
+
+DB_NAME = "hubwatch"  # the database's name in Datasette and its key in metadata.yml

@@ -14,7 +14,7 @@ import sqlite_utils
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from pipeline.analysts.serve import DB_NAME
+from pipeline.analysts.web import DB_NAME
 
 
 async def report(datasette: Any, request: Any) -> Response:
