@@ -107,11 +107,24 @@ def _load_hubs(data: EntityData) -> None:
         data.hub_names.append(HubName(n["name"], tuple(n["hubs"]), _as_tuple(n.get("sector"))))
 
 
+ADJECTIVE_ENDINGS = ("e", "en", "er", "es", "em")
+
+
+def inflected(form: str) -> set[str]:
+    """'Künstliche Intelligenz' → also 'Künstlichen/Künstlicher … Intelligenz': German inflects adjectives."""
+    first, sep, rest = form.partition(" ")
+    if not sep or not first.endswith("e") or not first[:1].isalpha():
+        return {form}
+    stem = first[:-1]
+    return {f"{stem}{ending} {rest}" for ending in ADJECTIVE_ENDINGS} | {form}
+
+
 def _load_sectors(data: EntityData) -> None:
     config = _yaml("sectors.yaml")
     for canonical, spec in config["sectors"].items():
         for form in [canonical, *spec.get("forms", [])]:
-            data.sector_forms[form] = canonical
+            for variant in inflected(form):
+                data.sector_forms.setdefault(variant, canonical)
         data.sector_exact.update(dict.fromkeys(spec.get("exact", []), canonical))
         data.sector_stems.update(dict.fromkeys(spec.get("stems", []), canonical))
     data.compound_heads = tuple(config["compound_heads"])
