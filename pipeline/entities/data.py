@@ -179,6 +179,11 @@ def _add_genitives(data: EntityData) -> None:
             data.ambiguous.add(genitive)
 
 
+def hub_list() -> list[str]:
+    """Canonical names of the hubs in hubs.yaml, in file order (cheap: no gazetteer, no spaCy)."""
+    return [entry["canonical"] for entry in _yaml("hubs.yaml")["hubs"]]
+
+
 @cache
 def load() -> EntityData:
     """Read all entity data files once."""
