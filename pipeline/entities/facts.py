@@ -216,6 +216,8 @@ def facts_of(
     doc: Doc, refs: list[HubRef], cities: list[Span], sectors: list[Span], data: EntityData
 ) -> list[Fact]:
     """All facts, one per (hub, kind, value), with the first sentence that states it as evidence."""
+    if not refs:
+        return []
     every = _city_facts(doc, refs, cities, data) + _sector_facts(doc, refs, sectors)
     every += _single_hub_focus(doc, refs, sectors) + _hub_for_sector(doc, refs, sectors)
     every += _site_compound_facts(doc, refs, sectors)

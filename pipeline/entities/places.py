@@ -26,7 +26,7 @@ from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH_STOP_WORDS
 from spacy.tokens import Doc, Span, Token
 
 from pipeline.entities.data import EntityData, Town
-from pipeline.entities.sents import lowered_text, sentence_index, sentence_text, sentences_matching
+from pipeline.entities.sents import lowered_text, sentence_index, sentence_matches, sentence_text
 
 # Prepositions before a place: "in Essen", "aus Bonn", "near Munich".
 PREPOSITIONS = frozenset(
@@ -323,7 +323,7 @@ def namesake_meant(span: Span, data: EntityData) -> str:
 def a_team(span: Span, cities: set[int]) -> bool:
     """'3:1 gegen Augsburg', 'Balingen empfängt Göppingen': a bare town in a sentence about a match."""
     doc = span.doc
-    if sentence_index(doc, span.start) not in sentences_matching(doc, SPORT):
+    if not sentence_matches(doc, sentence_index(doc, span.start), SPORT):
         return False
     prev = _token(doc, span.start - 1)
     return not locative_before(span) and not (prev is not None and is_place_noun(prev))
