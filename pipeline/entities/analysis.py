@@ -46,7 +46,8 @@ def run(text: str, title: str = "") -> Analysis:
     names = [s for p in parts for s in p.names]
     cities, sectors = [c for p in parts for c in p.cities], [s for p in parts for s in p.sectors]
     context = initiative_context([title, text], names, cities, sectors, data)
-    added = {k: v for p in parts for k, v in new_hub_cities(p.doc, p.cities, data).items()} if context else {}
+    added = {k: v for p in parts for k, v in new_hub_cities(p.doc, p.cities, data, p.names).items()}
+    added = added if context else {}
     facts: dict[tuple[str, str, str], Fact] = {}
     for part in parts:
         part.refs = find_hubs(

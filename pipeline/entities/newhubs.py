@@ -46,11 +46,19 @@ def addition_sentences(doc: Doc) -> set[int]:
     return said - sentences_matching(doc, NOT_YET) - sentences_matching(doc, OTHER_PROGRAMME)
 
 
-def new_hub_cities(doc: Doc, cities: list[Span], data: EntityData) -> dict[str, str]:
-    """Canonical city → new hub name, for the towns this document announces as added hubs."""
+def new_hub_cities(
+    doc: Doc, cities: list[Span], data: EntityData, names: list[Span] | None = None
+) -> dict[str, str]:
+    """Canonical city → new hub name, for the towns this document announces as added hubs.
+
+    Not where one hub grows ("Der Smart Systems Hub eröffnet einen neuen Standort in Chemnitz"): a sentence
+    that names a hub by its name, its operator or as "Digital Hub X" speaks of that hub.
+    """
     announced = addition_sentences(doc)
     if not announced:
         return {}
+    announced -= {sentence_index(doc, n.start) for n in names or []}
+    announced -= {sentence_index(doc, c.start) for c in cities if c.id_ in data.hub_of_city and _hub_named(c)}
     known = set(data.hub_of_city)
     found: dict[str, str] = {}
     for city in cities:
@@ -78,3 +86,9 @@ def _hub_name(city: Span) -> str:
     if text.endswith("s") and city.id_ != text and city.id_.startswith(text[:-1]):
         return text[:-1]
     return text
+
+
+def _hub_named(city: Span) -> bool:
+    """'Digital Hub Karlsruhe', 'de:hub Köln': a listed hub named by its city."""
+    doc, i = city.doc, city.start
+    return i > 0 and doc[i - 1].lower_ in {"hub", "de:hub"}

@@ -271,14 +271,19 @@ def strong_cue(span: Span, data: EntityData) -> bool:
 
 
 def dateline(span: Span) -> bool:
-    """'Calden (dpa) –', 'Hamburg, 3. Juni 2024 –', 'Berlin, 29.04.2024': a town opening a text or line."""
+    """'Calden (dpa) –', 'Hamburg, 3. Juni 2024 –', 'Berlin, 29.04.2024', 'Bockenem. Die Polizei …': a town
+    opening a text or a line."""
     doc = span.doc
     prev, nxt = _token(doc, span.start - 1), _token(doc, span.end)
     if prev is not None and not prev.is_space and "\n" not in prev.whitespace_:
         return False
+    after = _token(doc, span.end + 1)
+    if (
+        nxt is not None and nxt.text == "." and after is not None and after.is_title
+    ):  # "Bockenem. Die Polizei"
+        return True
     if nxt is None or nxt.text not in DATELINE_NEXT:
         return False
-    after = _token(doc, span.end + 1)
     if nxt.text == "(":
         return True
     return after is not None and (after.text[:1].isdigit() or after.lower_ in MONTHS)
