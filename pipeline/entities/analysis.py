@@ -46,8 +46,9 @@ def run(text: str, title: str = "") -> Analysis:
     names = [s for p in parts for s in p.names]
     cities, sectors = [c for p in parts for c in p.cities], [s for p in parts for s in p.sectors]
     context = initiative_context([title, text], names, cities, sectors, data)
-    added = {k: v for p in parts for k, v in new_hub_cities(p.doc, p.cities, data, p.names).items()}
-    added = added if context else {}
+    added: dict[str, str] = {}
+    for part in parts if context else ():  # only a text about the initiative announces its new hubs
+        added.update(new_hub_cities(part.doc, part.cities, data, part.names))
     facts: dict[tuple[str, str, str], Fact] = {}
     for part in parts:
         part.refs = find_hubs(
