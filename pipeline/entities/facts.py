@@ -68,11 +68,13 @@ def _scope_sectors(
     if all(t.text in JOINERS or t.is_space for t in tokens):
         return None
     inside = [s.id_ for s in sectors if start <= s.start and s.end <= end]
-    if STRONG_FOCUS.search(tokens.text.lower()):
+    last = doc[end - 1]
+    lowered = lowered_text(doc)[doc[start].idx : last.idx + len(last)]  # no Span.text: it joins tokens
+    if STRONG_FOCUS.search(lowered):
         return inside
     starts = {s.start for s in sectors}
     cue = next((t.i for t in tokens if t.lower_ in FOCUS_CUES and _cue_holds(t, starts)), None)
-    if VERB_FINAL_FOCUS.search(tokens.text.lower()):  # "soll sich auf … konzentrieren": the cue is "auf"
+    if VERB_FINAL_FOCUS.search(lowered):  # "soll sich auf … konzentrieren": the cue is "auf"
         auf = next((t.i for t in tokens if t.lower_ == "auf"), None)
         cue = auf if cue is None or auf is None else min(cue, auf)
     if cue is None:

@@ -20,7 +20,7 @@ from spacy.tokens import Doc, Span
 from pipeline.entities import places
 from pipeline.entities.data import EntityData
 from pipeline.entities.hubs import ARISES, OTHER_PROGRAMME
-from pipeline.entities.sents import sentence_index, sentences_matching
+from pipeline.entities.sents import sentence_index, sentence_matches, sentences_matching
 
 ADDITION = re.compile(
     r"aufgenommen|aufnehmen|\bnimmt\b.{0,80}\bauf\b|hinzu(?:kommen|gekommen)?\b"
@@ -42,8 +42,13 @@ HERE_NOT_ADDED = frozenset({"in", "im", "aus", "nach", "von", "bei", "at", "from
 def addition_sentences(doc: Doc) -> set[int]:
     """Sentences that announce an addition to the initiative's hubs (the document's context is checked by
     the caller)."""
-    said = sentences_matching(doc, ADDITION) & sentences_matching(doc, NETWORK)
-    return said - sentences_matching(doc, NOT_YET) - sentences_matching(doc, OTHER_PROGRAMME)
+    return {
+        k
+        for k in sentences_matching(doc, ADDITION)
+        if sentence_matches(doc, k, NETWORK)
+        and not sentence_matches(doc, k, NOT_YET)
+        and not sentence_matches(doc, k, OTHER_PROGRAMME)
+    }
 
 
 def new_hub_cities(

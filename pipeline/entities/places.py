@@ -199,8 +199,12 @@ def abroad(span: Span) -> bool:
     prev = _token(doc, span.start - 1)
     if prev is not None and prev.is_lower and FOREIGN_ADJECTIVE.match(prev.lower_):
         return True
-    window = doc[span.end : span.end + 3]
-    return any(t.text in FOREIGN_NAMES for t in window) and window[0].text in {"(", ",", "in", "im"}
+    nxt = _token(doc, span.end)
+    if nxt is None or nxt.text not in {"(", ",", "in", "im"}:
+        return False
+    return any(
+        (t := _token(doc, i)) is not None and t.text in FOREIGN_NAMES for i in (span.end + 1, span.end + 2)
+    )
 
 
 def preposition_before(span: Span, *, word_like: bool = False) -> bool:
