@@ -23,9 +23,10 @@ from pipeline.crawl.fetch import Fetcher, FetchRecord, NotModified, Response
 from pipeline.crawl.recheck import plan_rechecks
 from pipeline.crawl.urls import canonical_url, rel_canonical
 from pipeline.deliver.digest import DigestOutcome, send_pending
+from pipeline.entities import listed_hubs
 from pipeline.errors import ConfigError, ExtractError, FetchError, HubwatchError, Skip
 from pipeline.lock import run_lock
-from pipeline.store import announcements, archive, crawlstate, schema, sitemaptrust, transactions
+from pipeline.store import announcements, archive, crawlstate, hubs, schema, sitemaptrust, transactions
 from pipeline.workers import Context, Workers, reanalyse_raw
 
 logger = logging.getLogger(__name__)
@@ -145,6 +146,7 @@ async def run_pass(
 ) -> RunResult:
     """Run every source concurrently; one failing source never stops the others."""
     crawlstate.sync_sources(db, [(s.id, s.name, s.kind, s.url) for s in config.sources])
+    hubs.sync_known_hubs(db, listed_hubs(), at=schema.now_iso())  # a hub added to hubs.yaml becomes known
     run_id = crawlstate.start_run(db)
     result = RunResult(run_id, [SourceRun(s) for s in sources])
     pool = Workers(config.settings.extract_workers)

@@ -46,6 +46,8 @@ def test_rule(case: dict[str, Any]) -> None:
     assert not {tuple(f) for f in case.get("absent_facts", [])} & facts(result)
     if "relevant" in case:
         assert result.relevant is case["relevant"]
+    if "new_hubs" in case:
+        assert result.new_hubs == case["new_hubs"]
 
 
 def test_offsets_index_the_text_and_title() -> None:

@@ -109,6 +109,7 @@ def test_hubs_command_prints_evidence_counts_and_last_seen(db_path: Path) -> Non
     hubs = {h["hub"]: h for h in json.loads(result.stdout)}
     assert hubs["Dresden/Leipzig"] == {
         "hub": "Dresden/Leipzig",
+        "status": "listed",
         "cities": "Dresden (1), Leipzig (1)",
         "sectors": "Internet of Things (1), Smart Systems (1)",
         "evidence": 4,

@@ -6,11 +6,13 @@ from typing import Any
 
 import sqlite_utils
 
+from pipeline.entities import listed_hubs
 from pipeline.store.maintenance import db_size, last_vacuum
 
 
 def hub_table(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """One row per hub from the current versions' hub_facts (with evidence counts) and HUB mentions.
+    """One row per hub from the current versions' hub_facts (with evidence counts) and HUB mentions, with its
+    `status`; hubs announced as added and not yet in hubs.yaml (`unconfirmed`) come first.
 
     Two grouped passes and a merge in Python: correlated subqueries per hub would rescan the facts.
     """
@@ -37,9 +39,34 @@ def hub_table(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     ):
         row = hubs.setdefault(hub, {"hub": hub, "cities": [], "sectors": [], "evidence": 0})
         row.update(mentions=mentions, announcements=announcements, last_seen=last_seen)
+    _add_status(db, hubs)
     for row in hubs.values():
         row["cities"], row["sectors"] = ", ".join(row["cities"]), ", ".join(row["sectors"])
-    return sorted(hubs.values(), key=lambda r: (-r.get("announcements", 0), r["hub"]))
+    return sorted(
+        hubs.values(), key=lambda r: (r["status"] != UNCONFIRMED, -r.get("announcements", 0), r["hub"])
+    )
+
+
+LISTED, UNCONFIRMED, UNLISTED = "listed", "unconfirmed", "unlisted"
+
+
+def _add_status(db: sqlite_utils.Database, hubs: dict[str, dict[str, Any]]) -> None:
+    """`listed` (in hubs.yaml), `unconfirmed` (announced as added to the initiative, not yet in hubs.yaml:
+    shown even when no current version mentions it) or `unlisted` (named as a hub, never announced)."""
+    listed = set(listed_hubs())
+    known = {
+        name: (flag, seen)
+        for name, flag, seen in db.execute("SELECT canonical, known, first_seen_at FROM hubs")
+    }
+    for name, (flag, seen) in known.items():
+        if not flag:
+            hubs.setdefault(
+                name, {"hub": name, "cities": [], "sectors": [], "evidence": 0, "announcements": 0}
+            )
+            hubs[name]["first_seen"] = seen
+    for name, row in hubs.items():
+        flag = known.get(name, (None, None))[0]
+        row["status"] = LISTED if name in listed or flag else UNLISTED if flag is None else UNCONFIRMED
 
 
 def source_health(db: sqlite_utils.Database) -> list[dict[str, Any]]:

@@ -68,14 +68,15 @@ def hubs(ctx: click.Context, fmt: Any) -> None:
     """The hubs as the database knows them: cities and sectors with evidence counts, mentions, last seen.
 
     Derived from hub_facts of each announcement's current version; "Logistik (3)" means three
-    evidence sentences state that sector.
+    evidence sentences state that sector. `status`: listed (in hubs.yaml), unconfirmed (an announcement
+    says the initiative adds it; listed first until an analyst adds it to hubs.yaml), unlisted.
 
     Example: hubwatch hubs --format csv > hubs.csv
     """
     from pipeline.analysts.tables import hub_table
 
     db = open_existing(ctx)
-    columns = ["hub", "cities", "sectors", "evidence", "mentions", "announcements", "last_seen"]
+    columns = ["hub", "status", "cities", "sectors", "evidence", "mentions", "announcements", "last_seen"]
     emit(hub_table(db), columns, fmt, title="hubs")
 
 

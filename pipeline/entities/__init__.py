@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pipeline.entities.result import Analysis, Fact, Label, Mention
 
-__all__ = ["Analysis", "Fact", "Label", "Mention", "analyze"]
+__all__ = ["Analysis", "Fact", "Label", "Mention", "analyze", "listed_hubs"]
 
 
 def analyze(text: str, title: str = "") -> Analysis:
@@ -22,3 +22,11 @@ def analyze(text: str, title: str = "") -> Analysis:
     from pipeline.entities.analysis import run
 
     return run(text, title)
+
+
+def listed_hubs() -> list[str]:
+    """The hubs hubs.yaml lists (canonical names), without building the pipeline: table `hubs` marks them
+    known at the start of each run."""
+    from pipeline.entities.data import hub_list
+
+    return hub_list()

@@ -8,6 +8,7 @@ from pipeline.entities.data import load
 from pipeline.entities.facts import facts_of, is_relevant
 from pipeline.entities.hubs import HubRef, find_hubs, initiative_context
 from pipeline.entities.model import statistical_mentions
+from pipeline.entities.newhubs import new_hub_cities
 from pipeline.entities.nlp import flatten_lines, parse
 from pipeline.entities.result import Analysis, Fact, Mention
 from pipeline.entities.sents import sentence_text
@@ -45,12 +46,19 @@ def run(text: str, title: str = "") -> Analysis:
     names = [s for p in parts for s in p.names]
     cities, sectors = [c for p in parts for c in p.cities], [s for p in parts for s in p.sectors]
     context = initiative_context([title, text], names, cities, sectors, data)
+    added: dict[str, str] = {}
+    for part in parts if context else ():  # only a text about the initiative announces its new hubs
+        added.update(new_hub_cities(part.doc, part.cities, data, part.names))
     facts: dict[tuple[str, str, str], Fact] = {}
     for part in parts:
-        part.refs = find_hubs(part.doc, part.names, part.cities, part.sectors, context=context, data=data)
+        part.refs = find_hubs(
+            part.doc, part.names, part.cities, part.sectors, context=context, data=data, added=added
+        )
         for fact in facts_of(part.doc, part.refs, part.cities, part.sectors, data):
             facts.setdefault((fact.hub, fact.kind, fact.value), fact)
     mentions = (head.mentions(in_title=True) if head else []) + body.mentions(in_title=False)
     mentions += statistical_mentions(text)
     relevant = is_relevant(body.doc, body.refs, title, len(head.refs) if head else 0, context)
-    return Analysis(mentions=mentions, facts=list(facts.values()), relevant=relevant)
+    found = {r.hub for p in parts for r in p.refs}
+    new_hubs = sorted({hub for hub in added.values() if hub in found})
+    return Analysis(mentions=mentions, facts=list(facts.values()), relevant=relevant, new_hubs=new_hubs)

@@ -33,6 +33,16 @@ class HubName:
 
 
 @dataclass(frozen=True, slots=True)
+class Town:
+    """One municipality a written form may mean, with what tells same-named towns apart."""
+
+    canonical: str
+    population: int
+    land: str
+    kreis: str
+
+
+@dataclass(frozen=True, slots=True)
 class Hub:
     canonical: str
     cities: tuple[str, ...]
@@ -48,9 +58,13 @@ class EntityData:
     hubs: dict[str, Hub] = field(default_factory=dict)
     hub_names: list[HubName] = field(default_factory=list)
     hub_of_city: dict[str, str] = field(default_factory=dict)
-    city_forms: dict[str, str] = field(default_factory=dict)  # written form → canonical municipality
-    ambiguous: set[str] = field(default_factory=set)  # written forms that need context
+    city_forms: dict[str, str] = field(default_factory=dict)  # written form → canonical (the largest town)
+    namesakes: dict[str, tuple[Town, ...]] = field(default_factory=dict)  # forms several towns share
+    ambiguous: set[str] = field(default_factory=set)  # written forms that are also words: need a place cue
+    elsewhere: set[str] = field(default_factory=set)  # a much larger namesake abroad or a district elsewhere
     population: dict[str, int] = field(default_factory=dict)  # canonical → inhabitants
+    regions: set[str] = field(default_factory=set)  # states and districts: "Schleswig-Holstein"
+    region_of: dict[str, tuple[str, str]] = field(default_factory=dict)  # canonical → (Land, Kreis)
     adjectives: dict[str, str] = field(default_factory=dict)
     organisations: list[str] = field(default_factory=list)
     not_cities: set[str] = field(default_factory=set)
@@ -93,28 +107,60 @@ def _load_hubs(data: EntityData) -> None:
         data.hub_names.append(HubName(n["name"], tuple(n["hubs"]), _as_tuple(n.get("sector"))))
 
 
+ADJECTIVE_ENDINGS = ("e", "en", "er", "es", "em")
+
+
+def inflected(form: str) -> set[str]:
+    """'Künstliche Intelligenz' → also 'Künstlichen/Künstlicher … Intelligenz': German inflects adjectives."""
+    first, sep, rest = form.partition(" ")
+    if not sep or not first.endswith("e") or not first[:1].isalpha():
+        return {form}
+    stem = first[:-1]
+    return {f"{stem}{ending} {rest}" for ending in ADJECTIVE_ENDINGS} | {form}
+
+
 def _load_sectors(data: EntityData) -> None:
     config = _yaml("sectors.yaml")
     for canonical, spec in config["sectors"].items():
         for form in [canonical, *spec.get("forms", [])]:
-            data.sector_forms[form] = canonical
+            for variant in inflected(form):
+                data.sector_forms.setdefault(variant, canonical)
         data.sector_exact.update(dict.fromkeys(spec.get("exact", []), canonical))
         data.sector_stems.update(dict.fromkeys(spec.get("stems", []), canonical))
     data.compound_heads = tuple(config["compound_heads"])
     data.sector_blockers = list(config["blockers"])
 
 
-def _load_gazetteer(data: EntityData, not_cities: set[str]) -> None:
+def _gazetteer_rows() -> list[dict[str, str]]:
+    """The built gazetteer's rows (its header comment carries the data's attribution)."""
     raw = resources.files(PACKAGE).joinpath("municipalities.tsv.gz").read_bytes()
     with gzip.open(io.BytesIO(raw), "rt", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            if row["form"] in not_cities:
-                continue
-            data.city_forms[row["form"]] = row["canonical"]
-            pop = int(row["population"])
-            data.population[row["canonical"]] = max(pop, data.population.get(row["canonical"], 0))
-            if row["ambiguous"] == "1" and pop < AUTO_AMBIGUOUS_MAX_POPULATION:
-                data.ambiguous.add(row["form"])
+        return list(csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t"))
+
+
+def _load_gazetteer(data: EntityData, not_cities: set[str]) -> None:
+    """Rows come largest town first per form: the first is the form's default canonical."""
+    towns: dict[str, list[Town]] = {}
+    for row in _gazetteer_rows():
+        form = row["form"]
+        if form in not_cities:
+            continue
+        if row["kind"] == "region":
+            data.regions.add(form)
+            continue
+        pop = int(row["population"])
+        town = Town(row["canonical"], pop, row["land"], row["kreis"])
+        towns.setdefault(form, []).append(town)
+        data.population[town.canonical] = max(pop, data.population.get(town.canonical, 0))
+        data.region_of.setdefault(town.canonical, (town.land, town.kreis))
+        if form in data.city_forms:
+            continue
+        data.city_forms[form] = town.canonical
+        if row["word"] == "1" and pop < AUTO_AMBIGUOUS_MAX_POPULATION:
+            data.ambiguous.add(form)
+        if row["elsewhere"] != "0":
+            data.elsewhere.add(form)
+    data.namesakes = {form: tuple(found) for form, found in towns.items() if len(found) > 1}
 
 
 def _add_genitives(data: EntityData) -> None:
@@ -131,6 +177,11 @@ def _add_genitives(data: EntityData) -> None:
         data.city_forms[genitive] = canonical
         if form in data.ambiguous:
             data.ambiguous.add(genitive)
+
+
+def hub_list() -> list[str]:
+    """Canonical names of the hubs in hubs.yaml, in file order (cheap: no gazetteer, no spaCy)."""
+    return [entry["canonical"] for entry in _yaml("hubs.yaml")["hubs"]]
 
 
 @cache

@@ -55,40 +55,97 @@ def _cue_holds(token: Token, sector_starts: set[int]) -> bool:
     )
 
 
-def _scope_sectors(doc: Doc, start: int, end: int, sectors: list[Span]) -> list[str] | None:
-    """Sectors after a focus cue in tokens [start, end); None when the scope holds only a list joiner."""
+def _scope_sectors(
+    doc: Doc, start: int, end: int, sectors: list[Span], *, elliptic: bool = False
+) -> list[str] | None:
+    """Sectors after a focus cue in tokens [start, end); None when the scope holds only a list joiner.
+
+    A focus word in the scope ("wo die Mobilität im Mittelpunkt steht", "bringt maritime Logistik ein") takes
+    every sector in it; so does a scope without any cue in a sentence that has one ("Kiel bringt Logistik
+    ein, Saarbrücken KI und Cybersicherheit").
+    """
     tokens = doc[start:end]
     if all(t.text in JOINERS or t.is_space for t in tokens):
         return None
+    inside = [s.id_ for s in sectors if start <= s.start and s.end <= end]
+    last = doc[end - 1]
+    lowered = lowered_text(doc)[doc[start].idx : last.idx + len(last)]  # no Span.text: it joins tokens
+    if STRONG_FOCUS.search(lowered):
+        return inside
     starts = {s.start for s in sectors}
     cue = next((t.i for t in tokens if t.lower_ in FOCUS_CUES and _cue_holds(t, starts)), None)
-    if VERB_FINAL_FOCUS.search(tokens.text.lower()):  # "soll sich auf … konzentrieren": the cue is "auf"
+    if VERB_FINAL_FOCUS.search(lowered):  # "soll sich auf … konzentrieren": the cue is "auf"
         auf = next((t.i for t in tokens if t.lower_ == "auf"), None)
         cue = auf if cue is None or auf is None else min(cue, auf)
     if cue is None:
-        return []
+        return inside if elliptic else []
     return [s.id_ for s in sectors if cue < s.start and s.end <= end]
 
 
 def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fact]:
+    """Per sentence: each hub's sectors from its scope (up to the next hub), a list sharing the next hub's,
+    a sector led by "für" ("Für Fintech steht Frankfurt"), or a sector named before "hub" ("the Frankfurt
+    fintech hub")."""
     facts = []
+    focused = sentences_matching(doc, STRONG_FOCUS)
     for k, sent in enumerate(sentences(doc)):
         in_sent = [r for r in refs if sent.start <= r.start < sent.end]
         if not in_sent:
             continue
         evidence = sentence_texts(doc)[k]
+        here = [s for s in sectors if sent.start <= s.start < sent.end]
+        led = _led_sectors(doc, in_sent, here)
+        free = [s for s in here if s.start not in led]
         found: list[list[str] | None] = []
         for i, ref in enumerate(in_sent):
             stop = in_sent[i + 1].start if i + 1 < len(in_sent) else sent.end
-            found.append(_scope_sectors(doc, ref.end, stop, sectors))
+            named = _named_before_hub(doc, ref, stop, free)
+            found.append(named or _scope_sectors(doc, ref.end, stop, free, elliptic=k in focused))
         inherited: list[str] = []
         for ref, own in reversed(list(zip(in_sent, found, strict=True))):
             inherited = inherited if own is None else own
             facts += [Fact(ref.hub, "sector", s, evidence) for s in [*ref.sectors, *inherited]]
+        facts += [Fact(in_sent[i].hub, "sector", s.id_, evidence) for s in here for i in led.get(s.start, ())]
     return facts
 
 
-WEAK_CUES = frozenset({"für", "for", "on", "mit", "with"})
+def _led_sectors(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> dict[int, list[int]]:
+    """'Für Fintech steht Frankfurt, für Logistik stehen Hamburg und Dortmund': sector start → the hubs it
+    leads (the next hub within reach and those joined to it). Not "Köln für Insurtech, Berlin …"."""
+    led: dict[int, list[int]] = {}
+    ends = {r.end for r in refs}
+    for s in sectors:
+        if s.start == 0 or doc[s.start - 1].lower_ not in LEADING_CUES or s.start - 1 in ends:
+            continue
+        first = next((i for i, r in enumerate(refs) if s.end <= r.start <= s.end + LEAD_REACH), None)
+        if first is None or any(s.end <= o.start < refs[first].start for o in sectors):
+            continue
+        led[s.start] = [first]
+        for i in range(first + 1, len(refs)):
+            if not all(t.text in JOINERS for t in doc[refs[i - 1].end : refs[i].start]):
+                break
+            led[s.start].append(i)
+    return led
+
+
+def _named_before_hub(doc: Doc, ref: HubRef, stop: int, sectors: list[Span]) -> list[str]:
+    """'the Frankfurt fintech hub', "Munich's mobility hub", "Karlsruhe, the initiative's AI hub"."""
+    window = doc[ref.end : min(stop, ref.end + NAMED_HUB_REACH)]
+    hub = next((t.i for t in window if t.lower_ in {"hub", "hubs"}), None)
+    if hub is None:
+        return []
+    return [s.id_ for s in sectors if ref.end <= s.start and s.end <= hub]
+
+
+WEAK_CUES = frozenset({"für", "for", "on", "mit", "with", "auf"})
+LEADING_CUES = frozenset({"für", "for"})
+LEAD_REACH = 3  # tokens from a leading sector to its hub: "für Logistik stehen Hamburg"
+NAMED_HUB_REACH = 7  # tokens from a hub to "hub": "Karlsruhe, the initiative's AI hub"
+# Words that state a focus, wherever the sectors stand: "wo die Mobilität im Mittelpunkt steht".
+STRONG_FOCUS = re.compile(
+    r"schwerpunkt|fokus|focus|konzentrier|spezialisier|speciali[sz]|mittelpunkt|widm|\bsetz\w* auf\b"
+    r"|\bbring\w* .{0,60}\bein\b|\bsteuer\w* .{0,60}\bbei\b|\bworks? on\b"
+)
 WEAK_CUE_REACH = 2  # tokens: "für die Logistik", "on mobility"
 # German puts the focus verb last: "soll sich auf Raumfahrt und Logistik konzentrieren".
 VERB_FINAL_FOCUS = re.compile(r"\bauf\b.*\b(?:konzentrier|spezialisier|fokussier|ausgerichtet|setz)")
@@ -134,12 +191,11 @@ def _single_hub_focus(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list
     if len(hubs) != 1:
         return []
     hub = hubs.pop()
-    with_refs = {sentence_index(doc, r.start) for r in refs}
     facts = []
     for s in sectors:
         k = sentence_index(doc, s.start)
         evidence = sentence_texts(doc)[k]
-        if k not in with_refs and any(c in evidence.lower() for c in FOCUS_SENTENCE_CUES):
+        if any(c in evidence.lower() for c in FOCUS_SENTENCE_CUES):
             facts.append(Fact(hub, "sector", s.id_, evidence))
     return facts
 
@@ -162,6 +218,8 @@ def facts_of(
     doc: Doc, refs: list[HubRef], cities: list[Span], sectors: list[Span], data: EntityData
 ) -> list[Fact]:
     """All facts, one per (hub, kind, value), with the first sentence that states it as evidence."""
+    if not refs:
+        return []
     every = _city_facts(doc, refs, cities, data) + _sector_facts(doc, refs, sectors)
     every += _single_hub_focus(doc, refs, sectors) + _hub_for_sector(doc, refs, sectors)
     every += _site_compound_facts(doc, refs, sectors)

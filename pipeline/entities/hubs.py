@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 
+import pipeline.entities.places as places
 from pipeline.entities.data import EntityData
 from pipeline.entities.sents import sentence_index, sentences_matching
+from pipeline.entities.spans import SPANS_KEY
 
 # Cue patterns are lower case and run on the lowered text: case-insensitive regexes cost ~5x more.
 INITIATIVE = re.compile(
@@ -28,17 +30,24 @@ OTHER_PROGRAMME = re.compile(
     r"|(?:eigenen|internen) digital hub"
 )
 DIGITAL_HUB = re.compile(r"digital[-\s]hubs?\b")
-# A sentence about hubs or sites; the initiative's or agency's name alone places no hub ("… lud nach Berlin").
-HUB_CUE = re.compile(r"hub(?![- ]?(?:agency|agentur|initiative))|standort|location|ausgewählt|selected")
+# A sentence about hubs or sites, or about the focus of places ("Während Frankfurt auf Fintech setzt,
+# konzentriert sich Köln auf Insurtech"); the initiative's or agency's name alone places no hub ("… lud nach
+# Berlin").
+HUB_CUE = re.compile(
+    r"hub(?![- ]?(?:agency|agentur|initiative))|standort|location|ausgewählt|selected|schwerpunkt|fokus"
+    r"|focus|konzentrier|spezialisier|speciali[sz]|\bsetz(?:t|en) (?:\w+ )?auf\b|im mittelpunkt"
+    r"|\bworks? on\b|\bsteuer(?:t|n) .{0,60}\bbei\b|\bbring(?:t|en) .{0,60}\bein\b"
+)
 HUB_WORDS = frozenset({"Hub", "hub", "Hubs", "hubs"})
 FOCUS_CUES = frozenset(
-    {":", "(", "–", "—", "-", "für", "for", "mit", "with", "on", "schwerpunkt", "schwerpunkten"}
+    {":", "(", "–", "—", "-", "für", "for", "mit", "with", "on", "auf", "schwerpunkt", "schwerpunkten"}
     | {"schwerpunkte", "fokus", "focus", "focuses", "focused", "konzentriert", "konzentrieren"}
     | {"fokussiert", "spezialisieren", "widmen", "widmet", "spezialisiert", "rund", "themen"}
     | {"thema", "bereich", "bereichen", "bereiche", "kompetenzen", "sector", "sectors", "branche"}
     | {"schwerpunkts"}
 )
 LOCATIVE = frozenset({"in", "im", "nach", "aus", "bei", "von", "zu", "zur", "to", "at", "from", "nahe"})
+ARISES = re.compile(r"entsteh|eröffne|\bopens?\b|gegründet|startet|\bsitz|ansässig|\bbased\b")
 JOINERS = frozenset({",", "und", "sowie", "and", "/", "-", "&", "oder"})
 CONNECTOR_WINDOW = 3  # tokens between a hub city and its sector in "Köln für Insurtech", "Munich on mobility"
 
@@ -114,10 +123,12 @@ def _name_refs(names: list[Span], cities: list[Span], context: bool, data: Entit
 
 
 def _pick_hub(hubs: list[str], span: Span, cities: list[Span], data: EntityData) -> str | None:
-    """A shared name goes to the hub whose city is named nearest to it."""
+    """A shared name goes to the hub whose city is named nearest to it, also inside another name
+    ("Die Wirtschaftsförderung Dortmund … der Digital Hub Logistics")."""
     if len(hubs) == 1:
         return hubs[0]
-    named = [(abs(c.start - span.start), data.hub_of_city.get(c.id_)) for c in cities]
+    written = [s for s in span.doc.spans[SPANS_KEY] if s.label_ == "CITY"]
+    named = [(abs(c.start - span.start), data.hub_of_city.get(c.id_)) for c in [*cities, *written]]
     candidates = sorted((d, h) for d, h in named if h in hubs)
     return candidates[0][1] if candidates else None
 
@@ -133,26 +144,38 @@ def _after_hub_word(city: Span) -> int | None:
 
 
 def _focus_follows(city: Span, sectors: list[Span]) -> bool:
-    """'Köln für Insurtech', 'Potsdam: Medientechnologien', 'Munich on mobility', 'Berlin (Fintech …)'."""
-    window = city.doc[city.end : city.end + CONNECTOR_WINDOW]
+    """'Köln für Insurtech', 'Potsdam: Medientechnologien', 'Munich on mobility', 'Berlin (Fintech …)';
+    also the sector first: 'Für Fintech steht Frankfurt', 'für Insurtech Köln'."""
+    doc = city.doc
+    window = doc[city.end : city.end + CONNECTOR_WINDOW]
     cue = next((t.i for t in window if t.lower_ in FOCUS_CUES), None)
-    return cue is not None and any(cue < s.start <= cue + CONNECTOR_WINDOW for s in sectors)
+    if cue is not None and any(cue < s.start <= cue + CONNECTOR_WINDOW for s in sectors):
+        return True
+    before = [s for s in sectors if city.start - CONNECTOR_WINDOW <= s.end <= city.start]
+    return any(s.start > 0 and doc[s.start - 1].lower_ in {"für", "for"} for s in before)
 
 
-def _city_refs(cities: list[Span], sectors: list[Span], context: bool, data: EntityData) -> list[HubRef]:
-    """'Digital Hub Jena' anywhere (an unlisted hub keeps its location as canonical); a hub city where the
-    document is about the initiative and the sentence about hubs, or where a focus sector follows."""
+def _city_refs(
+    cities: list[Span], sectors: list[Span], context: bool, data: EntityData, added: dict[str, str]
+) -> list[HubRef]:
+    """'Digital Hub Jena' anywhere (an unlisted hub keeps its location as canonical);
+    a hub city — or a town the text announces as a new hub (``added``) — where the document is about the
+    initiative and the sentence about hubs, or where a focus sector follows. A dateline is no hub."""
     refs = []
     for city in cities:
         if city.label_ == "CITY_ADJ":
             continue
-        hub = data.hub_of_city.get(city.id_)
+        hub = data.hub_of_city.get(city.id_) or added.get(city.id_)
         named_start = _after_hub_word(city)
         if named_start is not None and city.doc[named_start].lower_ in {"digital", "de"}:
             refs.append(HubRef(named_start, city.end, hub or city.text, (city.id_,)))
-        elif hub and context and (_in_hub_sentence(city) or _focus_follows(city, sectors)):
+        elif hub and context and not places.dateline(city) and _placed_as_hub(city, sectors, added):
             refs.append(HubRef(city.start, city.end, hub, (city.id_,)))
     return refs
+
+
+def _placed_as_hub(city: Span, sectors: list[Span], added: dict[str, str]) -> bool:
+    return city.id_ in added or _in_hub_sentence(city) or _focus_follows(city, sectors)
 
 
 def _in_hub_sentence(city: Span) -> bool:
@@ -163,10 +186,19 @@ def _in_hub_sentence(city: Span) -> bool:
     """
     doc, k = city.doc, sentence_index(city.doc, city.start)
     if k in _hub_sentences(doc):
-        return True
+        return not _where_something_happened(city)
     if k not in initiative_sentences(doc) or k in sentences_matching(doc, OTHER_PROGRAMME):
         return False
     return city.start == 0 or doc[city.start - 1].lower_ not in LOCATIVE
+
+
+def _where_something_happened(city: Span) -> bool:
+    """'In Berlin gab das Ministerium bekannt, dass …': a sentence opening with a place names where, not a
+    hub; "In Dortmund entsteht ein Hub" and "die Hubs in Frankfurt (Fintech)" place one."""
+    doc, i = city.doc, city.start
+    if i == 0 or doc[i - 1].lower_ not in {"in", "im"} or not doc[i - 1].is_sent_start:
+        return False
+    return sentence_index(doc, i) not in sentences_matching(doc, ARISES)
 
 
 def _merge_twins(refs: list[HubRef], doc: Doc) -> list[HubRef]:
@@ -187,8 +219,15 @@ def _merge_twins(refs: list[HubRef], doc: Doc) -> list[HubRef]:
 
 
 def find_hubs(
-    doc: Doc, names: list[Span], cities: list[Span], sectors: list[Span], *, context: bool, data: EntityData
+    doc: Doc,
+    names: list[Span],
+    cities: list[Span],
+    sectors: list[Span],
+    *,
+    context: bool,
+    data: EntityData,
+    added: dict[str, str] | None = None,
 ) -> list[HubRef]:
-    """All HUB references in a document, in text order."""
-    refs = _name_refs(names, cities, context, data) + _city_refs(cities, sectors, context, data)
+    """All HUB references in a document, in text order; ``added`` maps towns announced as new hubs."""
+    refs = _name_refs(names, cities, context, data) + _city_refs(cities, sectors, context, data, added or {})
     return _merge_twins(refs, doc)

@@ -4,8 +4,9 @@ Built once per process (``get_nlp()``). Everything is rule-based on ``spacy.blan
 model can be installed from PyPI; a statistical model is an optional extra (see ``model.py``).
 
 Span labels written to ``doc.spans["ruler"]`` (the ``resolve`` module decides what they mean):
-CITY, CITY_AMB (a municipality name that is also a word), CITY_ADJ ("Leipziger"), SECTOR, HUBNAME,
-HUBNAME_GENERIC ("Mobility Hub"), OPERATOR, ORG and BLOCK (names in which a city or sector is not one).
+CITY (a municipality's written form), CITY_ADJ ("Leipziger"), SECTOR, HUBNAME, HUBNAME_GENERIC
+("Mobility Hub"), OPERATOR, ORG and BLOCK (names in which a city or sector is not one: organisations,
+states and districts, "viel Energie").
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ STOP_AFTER_ACRONYM = r"(?<=[a-zäöü][A-ZÄÖÜ])\."  # "im Bereich IoT." (spaC
 STOP_AFTER_VERSION = r"(?<=[0-9]\.[0-9])\."  # "Industrie 4.0."
 NEWLINES = re.compile(r"\n\s*")
 SINGLE_NEWLINE = re.compile(r"(?<![\n:])\n(?!\n)")
-LIST_LINE = re.compile(r"^\s*(?:[•*–-]\s*|[A-ZÄÖÜ][\w/.-]*(?: [A-ZÄÖÜ][\w/.-]*)?\s*:)")
+# "^" with MULTILINE: ``match(text, pos)`` then checks the line starting at pos (a plain "^" never matches).
+LIST_LINE = re.compile(r"^\s*(?:[•*–-]\s*|[A-ZÄÖÜ][\w/.-]*(?: [A-ZÄÖÜ][\w/.-]*)?\s*:)", re.MULTILINE)
 
 
 def _patterns(nlp: Language, label: str, forms: dict[str, str]) -> list[dict[str, Any]]:
@@ -41,15 +43,12 @@ def _patterns(nlp: Language, label: str, forms: dict[str, str]) -> list[dict[str
 
 def _orth_patterns(nlp: Language, data: EntityData) -> list[dict[str, Any]]:
     """Case-sensitive patterns: places, hub names, organisations and acronyms."""
-    plain = {f: c for f, c in data.city_forms.items() if f not in data.ambiguous}
-    ambiguous = {f: c for f, c in data.city_forms.items() if f in data.ambiguous}
     names = {n.text: f"{','.join(n.hubs)}|{'|'.join(n.sectors)}" for n in data.hub_names if not n.generic}
     generic = {n.text: f"{','.join(n.hubs)}|{'|'.join(n.sectors)}" for n in data.hub_names if n.generic}
     operators = {op: hub.canonical for hub in data.hubs.values() for op in hub.operators}
-    blocks = {b: b for b in [*data.sector_blockers, *data.not_cities]}
+    blocks = {b: b for b in [*data.sector_blockers, *data.not_cities, *data.regions]}
     return [
-        *_patterns(nlp, "CITY", plain),
-        *_patterns(nlp, "CITY_AMB", ambiguous),
+        *_patterns(nlp, "CITY", data.city_forms),
         *_patterns(nlp, "CITY_ADJ", data.adjectives),
         *_patterns(nlp, "HUBNAME", names),
         *_patterns(nlp, "HUBNAME_GENERIC", generic),

@@ -8,27 +8,18 @@ counts only before a noun.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
+import pipeline.entities.places as places
 from pipeline.entities.data import EntityData, load
 from pipeline.entities.spans import SPANS_KEY
 
 NAME_LABELS = frozenset({"HUBNAME", "HUBNAME_GENERIC", "OPERATOR"})
-# Words before an ambiguous name that make it a place: "in Essen", "Stadt Wetter", "Digital Hub Essen".
-PLACE_CONTEXT = frozenset(
-    {"in", "aus", "nach", "bei", "von", "zwischen", "Stadt", "Städte", "Region", "Raum"}
-    | {"Großraum", "Gemeinde", "Landkreis", "Kreis", "Standort", "Standorte", "Oberbürgermeister"}
-    | {"Oberbürgermeisterin", "Bürgermeister", "Bürgermeisterin", "Hub", "hub", "Hubs"}
-    | {"Innenstadt", "Umland", "near", "from"}
-)
-# Capitalised words that may stand before a town's name: "Stadt Emden", "Kreis Unna", "Digital Hub Jena".
-PLACE_NOUNS = frozenset(
-    {"Stadt", "Städte", "Gemeinde", "Region", "Raum", "Großraum", "Landkreis", "Kreis", "Standort", "Hub"}
-    | {"Hubs", "Innenstadt", "Umland", "Landeshauptstadt", "Hansestadt", "Hauptstadt", "Metropolregion"}
-    | {"Oberbürgermeister", "Oberbürgermeisterin", "Bürgermeister", "Bürgermeisterin", "Standorte"}
-)
+HUB_NAME_LABELS = frozenset({"HUBNAME", "HUBNAME_GENERIC"})
 INFLECTIONS = ("e", "en", "er", "es", "em")
 FUNCTION_WORDS = frozenset(
     {"oder", "aber", "wieder", "neben", "gegen", "hinter", "unter", "zwischen", "wegen", "entlang", "nahe"}
@@ -36,19 +27,29 @@ FUNCTION_WORDS = frozenset(
     | {"the", "are", "were", "where", "here", "there", "like", "whose", "true", "eine"}
 )
 DETERMINER_STEMS = ("unser", "ihr", "sein", "mein", "dein", "euer", "dies", "jen", "jed", "welch", "kein")
-SMALL_TOWN = 100_000  # below this, a name right after another name is more often a surname ("Matthias Geyer")
+LARGE_TOWN = 100_000  # from this size a town's name needs no place cue ("Bielefeld hat …")
+SMALL_WORD_TOWN = 20_000  # a word-like name of a smaller town needs a strong cue ("Stadt Wissen")
 # A place name takes no article in German: "die Winzer", "das Essen" are nouns, not the towns.
 ARTICLES = frozenset(
     {"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines", "the", "a"}
+    | {"im", "am", "vom", "zum", "zur", "beim", "ins", "ans"}  # "im Norden", "im Lauf der Zeit"
 )
-LIST_JOINERS = frozenset({"und", "sowie", "oder", ",", "/", "-", "and", "or"})
+ENGLISH_ARTICLES = frozenset({"the", "a"})
+
+
+class Cue(IntEnum):
+    """How much context a written town name needs before it counts as the town."""
+
+    NONE = 0
+    WEAK = 1  # a preposition, place noun, "(" or a list of towns
+    STRONG = 2  # "Stadt", a dateline, a postcode, its district or state named
 
 
 @Language.component("hubwatch_resolve")
 def resolve(doc: Doc) -> Doc:
     """Pipeline component: accepted spans in doc.spans["hub_names"], ["cities"] and ["sectors"]."""
     names, rest = split_layers(doc)
-    cities, sectors = cities_and_sectors(rest, load())
+    cities, sectors = cities_and_sectors(rest, load(), names)
     doc.spans["hub_names"], doc.spans["cities"], doc.spans["sectors"] = names, cities, sectors
     return doc
 
@@ -61,23 +62,17 @@ def split_layers(doc: Doc) -> tuple[list[Span], list[Span]]:
     return names, rest
 
 
-def _after_article(span: Span) -> bool:
-    """'die Winzer aus Rüdesheim': a one-word name after an article is a noun."""
-    return span.start > 0 and len(span) == 1 and span.doc[span.start - 1].lower_ in ARTICLES
+def _after_article(span: Span, data: EntityData) -> bool:
+    """'die Winzer aus Rüdesheim', 'im Norden': a one-word name after an article is a noun.
 
-
-def _after_a_name(span: Span, data: EntityData) -> bool:
-    """'Matthias Geyer', 'Jen Wang', 'Rio Grande': a small town's name after a capitalised word is a name.
-
-    Not after a place noun ("Kreis Unna") or a capitalised preposition ("In Emden"); hub cities and large
-    cities are exempt.
+    English puts a city before a noun: "the Frankfurt fintech hub".
     """
-    if span.start == 0 or len(span) != 1 or span.id_ in data.hub_of_city:
+    if span.start == 0 or len(span) != 1:
         return False
-    prev = span.doc[span.start - 1]
-    if not prev.is_title or prev.text in PLACE_NOUNS or prev.lower_ in PLACE_CONTEXT:
+    article = span.doc[span.start - 1].lower_
+    if article in ENGLISH_ARTICLES and cue_needed(span, data) is Cue.NONE:
         return False
-    return data.population.get(span.id_, 0) < SMALL_TOWN
+    return article in ARTICLES
 
 
 def _after_adjective(span: Span, data: EntityData) -> bool:
@@ -90,12 +85,13 @@ def _after_adjective(span: Span, data: EntityData) -> bool:
         return False
     doc = span.doc
     prev = doc[span.start - 1]
+    small = data.population.get(span.id_, 0) < LARGE_TOWN or span.text in data.ambiguous
     if _determiner(prev):
-        return data.population.get(span.id_, 0) < SMALL_TOWN
+        return small
     inflected = prev.is_lower and prev.text.endswith(INFLECTIONS) and prev.text not in FUNCTION_WORDS
     before = doc[span.start - 2] if span.start >= 2 else None
     noun_phrase = before is not None and (before.lower_ in ARTICLES or _determiner(before))
-    return inflected and noun_phrase and data.population.get(span.id_, 0) < SMALL_TOWN
+    return inflected and noun_phrase and small
 
 
 def _determiner(token: Token) -> bool:
@@ -103,44 +99,94 @@ def _determiner(token: Token) -> bool:
 
 
 def _adjective_ok(span: Span) -> bool:
-    """'Leipziger Gründerszene' refers to the city; 'einen Hamburger braucht' does not."""
+    """'Leipziger Gründerszene' refers to the city; 'einen Hamburger braucht', 'Frankfurter Buchmesse' not."""
     nxt = span.doc[span.end] if span.end < len(span.doc) else None
-    return nxt is not None and nxt.text[:1].isupper() and not nxt.is_punct
+    if nxt is None or not nxt.text[:1].isupper() or nxt.is_punct:
+        return False
+    return not places.adjective_names_something_else(span)
 
 
-def _has_place_context(span: Span, cities: set[int]) -> bool:
-    """An ambiguous name is a place after 'in'/'Stadt'…, before '(', or in a list with another city."""
-    doc = span.doc
-    prev = doc[span.start - 1] if span.start > 0 else None
-    nxt = doc[span.end] if span.end < len(doc) else None
-    if prev is not None and (prev.text in PLACE_CONTEXT or prev.lower_ in PLACE_CONTEXT):  # "In Essen"
+def cue_needed(span: Span, data: EntityData) -> Cue:
+    """A hub city or a large town needs no cue, a small town a weak one, a word-like village or a name
+    whose namesake abroad (or a district elsewhere) is far larger a strong one."""
+    form, canonical = span.text, span.id_
+    if form in data.elsewhere:
+        return Cue.STRONG
+    if canonical in data.hub_of_city and form not in data.ambiguous:
+        return Cue.NONE
+    population = data.population.get(canonical, 0)
+    if form in data.ambiguous:
+        return Cue.STRONG if population < SMALL_WORD_TOWN else Cue.WEAK
+    if population >= LARGE_TOWN or (len(span) > 1 and not form.startswith(("St.", "Sankt"))):
+        return Cue.NONE
+    return Cue.WEAK
+
+
+def _rejected(span: Span, candidates: set[int], sectors: set[int], data: EntityData) -> bool:
+    """Inside a name, a noun, abroad, or a team: not the town, whatever cue it has."""
+    return (
+        _after_article(span, data)
+        or _after_adjective(span, data)
+        or places.part_of_a_name(span, candidates, sectors)
+        or places.abroad(span)
+        or places.a_team(span, candidates)
+    )
+
+
+def _has_cue(span: Span, needed: Cue, accepted: set[int], data: EntityData) -> bool:
+    if needed is Cue.NONE:
         return True
-    if nxt is not None and nxt.text == "(":
+    if places.strong_cue(span, data):
         return True
-    if prev is not None and prev.text in LIST_JOINERS and span.start - 2 in cities:
-        return True
-    return nxt is not None and nxt.text in LIST_JOINERS and span.end + 1 < len(doc) and span.end + 1 in cities
+    word_like = span.text in data.ambiguous
+    return needed is Cue.WEAK and places.weak_cue(span, accepted, word_like=word_like)
 
 
-def cities_and_sectors(rest: list[Span], data: EntityData) -> tuple[list[Span], list[Span]]:
-    """Accepted CITY spans (label CITY, id = canonical) and SECTOR spans, in text order."""
-    surnames = {s.text for s in rest if s.label_ == "CITY" and _after_a_name(s, data)}
-    plain = [
-        s
-        for s in rest
-        if s.label_ == "CITY"
-        and s.text not in surnames  # "Matthias Geyer … sagt Geyer": the name throughout the text
-        and not _after_article(s)
-        and not _after_adjective(s, data)
+def _towns(rest: list[Span], names: list[Span], data: EntityData) -> list[Span]:
+    """The CITY spans that are the towns: in a hub's name always, elsewhere as the cues say.
+
+    Two passes: a town in a list next to an accepted one ("Bergkamen, Unna und Lünen") has a cue.
+    """
+    in_hub_name = {i for s in names if s.label_ in HUB_NAME_LABELS for i in range(s.start, s.end)}
+    spans = [s for s in rest if s.label_ == "CITY"]
+    candidates = {s.start for s in spans} | {s.end - 1 for s in spans}
+    sectors = {s.end - 1 for s in rest if s.label_ == "SECTOR"}
+    kept = [
+        (s, cue_needed(s, data))
+        for s in spans
+        if s.start in in_hub_name or not _rejected(s, candidates, sectors, data)
     ]
-    # Token positions of the accepted cities' first and last tokens, for "Bielefeld und Hamm".
-    city_tokens = {s.start for s in plain} | {s.end - 1 for s in plain}
-    cities = list(plain)
+    # Towns that are no words cue each other in a list ("betroffen waren Arnsberg und Meschede"); a word-like
+    # name needs an accepted town next to it ("Bielefeld und Hamm").
+    listed = {
+        i for s, needed in kept if needed is not Cue.STRONG and s.text not in data.ambiguous
+        for i in (s.start, s.end - 1)
+    }  # fmt: skip
+    found: dict[int, Span] = {}
+    for _pass in range(2):
+        for span, needed in kept:
+            if span.start in found:
+                continue
+            if span.start in in_hub_name or _has_cue(span, needed, listed, data):
+                found[span.start] = span
+                listed |= {span.start, span.end - 1}
+    return [_as_meant(s, data) for s in found.values()]
+
+
+def _as_meant(span: Span, data: EntityData) -> Span:
+    """The town the text means of several with one name: the one whose region it names, else the largest."""
+    canonical = places.namesake_meant(span, data)
+    return Span(span.doc, span.start, span.end, label="CITY", span_id=canonical)
+
+
+def cities_and_sectors(
+    rest: list[Span], data: EntityData, names: list[Span] | None = None
+) -> tuple[list[Span], list[Span]]:
+    """Accepted CITY spans (label CITY, id = canonical) and SECTOR spans, in text order."""
+    cities = _towns(rest, names or [], data)
     for span in rest:
-        if span.label_ == "CITY_ADJ" and _adjective_ok(span):
+        if span.label_ == "CITY_ADJ" and _adjective_ok(span) and not places.part_of_a_name(span, set()):
             cities.append(Span(span.doc, span.start, span.end, label="CITY_ADJ", span_id=span.id_))
-        elif span.label_ == "CITY_AMB" and _has_place_context(span, city_tokens):
-            cities.append(Span(span.doc, span.start, span.end, label="CITY", span_id=span.id_))
     cities.sort(key=lambda s: s.start)
     sectors = [s for s in rest if s.label_ == "SECTOR"]
     return cities, sectors

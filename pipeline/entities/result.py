@@ -33,8 +33,13 @@ class Fact:
 
 @dataclass(slots=True)
 class Analysis:
-    """What ``analyze`` found in one article: mentions in text and title, hub facts, and relevance."""
+    """What ``analyze`` found in one article: mentions in text and title, hub facts, and relevance.
+
+    ``new_hubs``: hubs the text announces as joining the initiative that hubs.yaml does not list (their
+    canonical names, also HUB mentions); the store records them in table `hubs` with `known = 0`.
+    """
 
     mentions: list[Mention] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     relevant: bool = False
+    new_hubs: list[str] = field(default_factory=list)

@@ -18,10 +18,11 @@ KEY = "hubwatch_sents"
 
 
 class _Index:
-    __slots__ = ("char_starts", "lower", "matches", "spans", "starts", "text", "texts")
+    __slots__ = ("char_starts", "lower", "matches", "one", "spans", "starts", "text", "texts")
 
     def __init__(self, doc: Doc) -> None:
         self.matches: dict[re.Pattern[str], set[int]] = {}
+        self.one: dict[tuple[re.Pattern[str], int], bool] = {}
         self.text = text = doc_text(doc)
         self.lower = text.lower()  # same length as text for German and English: offsets carry over
         self.starts = [0] if len(doc) else []
@@ -82,3 +83,19 @@ def sentences_matching(doc: Doc, regex: re.Pattern[str], *, lowered: bool = True
         found = {max(bisect_right(index.char_starts, m.start()) - 1, 0) for m in regex.finditer(text)}
         index.matches[regex] = found
     return found
+
+
+def sentence_matches(doc: Doc, k: int, regex: re.Pattern[str]) -> bool:
+    """Does ``regex`` match sentence ``k`` (lowered)? Cached; cheaper than ``sentences_matching`` when only
+    the sentences of a few spans are asked about (a rare pattern over a long text costs a full scan)."""
+    index = _index(doc)
+    found = index.matches.get(regex)
+    if found is not None:
+        return k in found
+    key = (regex, k)
+    hit = index.one.get(key)
+    if hit is None:
+        start = index.char_starts[k]
+        end = index.char_starts[k + 1] if k + 1 < len(index.char_starts) else len(index.lower)
+        hit = index.one[key] = regex.search(index.lower, start, end) is not None
+    return hit

@@ -6,6 +6,7 @@ most the item in flight.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,10 +18,12 @@ from pipeline.entities import Analysis
 from pipeline.extract import Article
 from pipeline.store import fingerprint
 from pipeline.store.changes import comparison_form, hash_form, make_diff, same_content
+from pipeline.store.hubs import record_found_hub
 from pipeline.store.schema import now_iso
 from pipeline.store.searchwords import add_search_words
 from pipeline.store.transactions import transaction
 
+logger = logging.getLogger(__name__)
 Change = Literal["new", "changed", "unchanged"]
 
 
@@ -180,7 +183,11 @@ def _event(db: sqlite_utils.Database, ann_id: int, version: int, kind: Change, a
 
 
 def write_entities(db: sqlite_utils.Database, ann_id: int, version: int, analysis: Analysis) -> None:
-    """Replace the mentions and facts of one version (also used by `reprocess`)."""
+    """Replace the mentions and facts of one version (also used by `reprocess`), and record the hubs the text
+    announces as added to the initiative (table `hubs`, `known = 0` until hubs.yaml lists them).
+
+    Runs inside the caller's transaction: a found hub is stored together with the announcement or not at all.
+    """
     db.execute("DELETE FROM mentions WHERE announcement_id = ? AND version = ?", [ann_id, version])
     db.execute("DELETE FROM hub_facts WHERE announcement_id = ? AND version = ?", [ann_id, version])
     db.conn.executemany(
@@ -195,6 +202,9 @@ def write_entities(db: sqlite_utils.Database, ann_id: int, version: int, analysi
         "INSERT INTO hub_facts (announcement_id, version, hub, kind, value, evidence) VALUES (?,?,?,?,?,?)",
         [(ann_id, version, f.hub, f.kind, f.value, f.evidence) for f in analysis.facts],
     )
+    for hub in analysis.new_hubs:
+        if record_found_hub(db, hub, announcement_id=ann_id, at=now_iso()):
+            logger.info("new hub announced: %s (announcement %d)", hub, ann_id)
 
 
 def touch_seen(db: sqlite_utils.Database, url: str, at: str) -> None:
