@@ -20,6 +20,7 @@ import sqlite_utils
 from pipeline.config import Config, Source
 from pipeline.crawl.discover import Discovery, Link, discover
 from pipeline.crawl.fetch import Fetcher, FetchRecord, NotModified, Response
+from pipeline.crawl.found import Known
 from pipeline.crawl.recheck import plan_rechecks
 from pipeline.crawl.urls import canonical_url, rel_canonical
 from pipeline.deliver.digest import DigestOutcome, send_pending
@@ -187,13 +188,21 @@ class FetchLog:
             crawlstate.crawl_record_fetches(self.db, self.run_id, rows)
 
 
+def _known_if_walked_through(db: sqlite_utils.Database, source_id: str, run_id: int) -> Known:
+    """What discovery may treat as known (a listing stops at a page of known articles): the stored URLs,
+    or nothing when the source's last pass was cut short, so this pass reads its listing through."""
+    if crawlstate.walked_through(db, source_id, run_id=run_id):
+        return lambda urls: announcements.known_urls(db, urls)
+    return lambda _urls: set()
+
+
 async def _run_source(sr: SourceRun, ctx: Context) -> None:
     source, db = sr.source, ctx.db
     try:
         discovery = await discover(
             source,
             ctx.fetcher,
-            known=lambda urls: announcements.known_urls(db, urls),
+            known=_known_if_walked_through(db, source.id, ctx.run_id),
             last_fetched=lambda urls: crawlstate.crawl_last_fetched(db, urls),
         )
     except (HubwatchError, Skip) as exc:

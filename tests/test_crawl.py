@@ -308,3 +308,17 @@ def test_a_json_feed_item_without_link_is_stored_from_the_feed(
     assert article["paragraphs"][0][:50] in text
     assert run(config)[0] == 0
     assert rows(config, "SELECT count(*), max(version) FROM announcements") == [(1, 1)]
+
+
+def test_a_listing_cut_short_is_read_through_on_the_next_pass(news: Path, german_site: LocalSite) -> None:
+    """Its second page failed once: the next pass must not stop at the first page of known articles."""
+    german_site.pages["/news/?seite=2"] = Page(b"Wartungsarbeiten", status=503)
+    assert run(news)[0] == 3
+    page_two = [a for a in ARTICLES if "listing" in a["in"]][2:]
+    assert page_two, "the fixture's listing has a second page"
+    german_site.add("/news/?seite=2", listing_html(page_two, next_href=None))
+    assert run(news)[0] == 0
+    stored = {u for (u,) in rows(news, "SELECT url FROM announcements")}
+    assert {f"{german_site.url}/artikel/{a['slug']}.html" for a in page_two} <= stored
+    assert run(news)[0] == 0  # walked through once: from now on a page of known articles ends the walk
+    assert not rows(news, "SELECT 1 FROM fetches WHERE run_id = 3 AND url LIKE '%seite=2%'")

@@ -134,3 +134,18 @@ def crawl_record_fetches(db: sqlite_utils.Database, run_id: int, records: Iterab
                bytes, fetched_at) VALUES (?,?,?,?,?,?,?,?,?)""",
             [(run_id, *record) for record in records],
         )
+
+
+def walked_through(db: sqlite_utils.Database, source_id: str, *, run_id: int) -> bool:
+    """Did the last pass that reached this source finish it, with no pass cut short since?
+
+    A listing stops at a page of known articles only then: after a killed pass or a failed page, the
+    articles beyond the first page may never have been read, and stopping early would lose them for good.
+    """
+    row = db.execute(
+        "SELECT last_run_id, last_ok_at, last_error_at FROM sources WHERE id = ?", [source_id]
+    ).fetchone()
+    if row is None or row[0] is None or row[1] is None or (row[2] is not None and row[2] > row[1]):
+        return False
+    cut_short = "SELECT count(*) FROM runs WHERE id > ? AND id < ? AND status IN ('failed', 'running')"
+    return db.execute(cut_short, [row[0], run_id]).fetchone()[0] == 0
