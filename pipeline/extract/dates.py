@@ -142,7 +142,7 @@ def decide(evidence: Evidence, rules: DateRules, *, hint: Day | None = None) -> 
     if hint is not None and not any(evidence.get(n) for n in (*STATED, "url")):
         ranked.append(hint)
     heuristic = evidence.get("htmldate", ())
-    if rules.stamp_yields and stamp_only(evidence, rules):
+    if rules.stamp_yields and _stamp_only(evidence, rules):
         heuristic = evidence.get("htmldate_unstamped") or heuristic
     if heuristic:
         ranked.append(heuristic[0])
@@ -178,7 +178,7 @@ def _local(stamp: Day, stated: list[Found]) -> Day:
     return stamp
 
 
-def stamp_only(evidence: Evidence, rules: DateRules) -> bool:
+def _stamp_only(evidence: Evidence, rules: DateRules) -> bool:
     """htmldate's day is the date of a visible modification line, and no statement of publication names it."""
     stamp, heuristic = evidence.get("stamp", ()), evidence.get("htmldate", ())
     if not stamp or not heuristic or day_of(stamp[0]) != day_of(heuristic[0]):
