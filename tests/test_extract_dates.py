@@ -119,12 +119,26 @@ def test_jsonld_prefers_the_articles_date_and_follows_graphs() -> None:
             date(2020, 2, 3),
         ),
         (
+            "<article><h1>T</h1><time itemprop='dateModified' datetime='2020-03-01'></time>"
+            "<time class='entry-date updated' datetime='2020-02-03'></time></article>",
+            date(2020, 2, 3),
+        ),
+        (
             "<div><span itemprop='datePublished' content='2020-02-03'>3.2.</span></div>"
             "<article><h1>T</h1><time datetime='2019-01-01'></time></article>",
             date(2020, 2, 3),
         ),
     ],
-    ids=["in-article", "outside", "other-article", "nested-comment", "teaser", "permalink", "microdata"],
+    ids=[
+        "in-article",
+        "outside",
+        "other-article",
+        "nested-comment",
+        "teaser",
+        "permalink",
+        "modified",
+        "microdata",
+    ],
 )
 def test_time_source_reads_the_articles_own_date(body: str, expected: date | None) -> None:
     found = from_time(_tree(body), "https://blog.example/post")

@@ -93,7 +93,8 @@ def from_time(tree: HtmlElement, url: str) -> Found:
 
     "The article" is the <article> that holds the page's headline (<h1>), else the page's only
     <article>. A <time> in a nested <article> (a comment, a teaser) or in a link to another page (a
-    teaser) dates something else.
+    teaser) dates something else; one marked itemprop=dateModified dates a change. (A class "updated"
+    says nothing: blog themes put it on the publication date.)
     """
     marked = _parsed(el.get("datetime") or el.get("content") or el.text_content() for el in _MICRODATA(tree))
     if marked:
@@ -102,7 +103,7 @@ def from_time(tree: HtmlElement, url: str) -> Found:
     if article is None:
         return ()
     for el in article.iter("time"):
-        if _nested(el, article) or _links_elsewhere(el, url):
+        if el.get("itemprop") == "dateModified" or _nested(el, article) or _links_elsewhere(el, url):
             continue
         found = _parsed([el.get("datetime") or el.text_content()])
         if found:
