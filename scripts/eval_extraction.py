@@ -639,7 +639,7 @@ def report_cross_validation(cv: dict[str, Any], folds: int) -> str:
             label = str(row["fold"]) if j == 0 else ""
             rules = row["rules"] if j == 0 else ""
             lines.append(f"{label:<6}{_fmt(name, row[name])}  {rules}".rstrip())
-    lines += ["", f"{'out of fold (every page scored by rules chosen without it)':<60}", f"{'':<6}{head}"]
+    lines += ["", "out of fold (every page scored by rules chosen without it)", f"{'':<6}{head}"]
     lines += [f"{'':<6}{_fmt(n, r)}" for n, r in cv["out_of_fold"].items()]
     lines += ["", f"{'rule':<22}{'chosen in':>10}  gain on the folds it was not chosen on (pages)"]
     for part, rec in cv["rules"].items():
