@@ -6,6 +6,7 @@ import gzip
 import importlib
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ EVAL = importlib.import_module("eval_extraction")
 
 PAGE = (
     "<html><head><title>Neuer Hub</title>"
-    '<meta property="article:published_time" content="2021-03-04T10:00:00+01:00"></head><body>'
+    '<meta property="article:published_time" content="2020-03-04T10:00:00+01:00"></head><body>'
     "<nav><a href='/'>Startseite</a> <a href='/presse'>Presse</a></nav><article><h1>Neuer Hub</h1>"
     "<p>Die Stadt hat heute einen neuen Standort für junge Unternehmen eröffnet, der ab sofort offen ist."
     "</p>"
@@ -53,13 +54,13 @@ def corpus(tmp_path: Path) -> Path:
     )
     _write_corpus(
         tmp_path / "dates-default",
-        {"https://example.org/a": {"file": "a.html", "date": "2021-03-04"}},
+        {"https://example.org/a": {"file": "a.html", "date": "2020-03-04"}},
         {"a.html": PAGE},
     )
     _write_corpus(
         tmp_path / "dates-mediacloud_2020",
         {
-            "https://example.org/a": {"file": "a.html", "date": "2021-03-05"},
+            "https://example.org/a": {"file": "a.html", "date": "2020-03-05"},
             "https://example.org/b": {"file": "b.html", "date": None},
         },
         {"a.html": PAGE, "b.html": PAGE},
@@ -80,7 +81,67 @@ def test_dates_count_at_day_granularity_and_a_dateless_reference_wants_none(corp
     dates = EVAL.evaluate(data_dir=corpus)["dates"]
     assert dates["dates-default"]["accuracy"] == 1.0
     assert dates["dates-mediacloud_2020"]["accuracy"] == 0.0  # wrong day; a date where none is expected
-    assert dates["combined"] == {"accuracy": pytest.approx(1 / 3, abs=1e-4), "pages": 3, "right": 1}
+    assert dates["combined"]["accuracy"] == pytest.approx(1 / 3, abs=1e-4)
+    assert (dates["combined"]["pages"], dates["combined"]["right"]) == (3, 1)
+
+
+def test_htmldate_alone_is_scored_on_the_same_pages(corpus: Path) -> None:
+    dates = EVAL.evaluate(data_dir=corpus)["dates"]
+    assert dates["dates-default"]["htmldate"] == 1.0  # it reads article:published_time too
+    assert dates["dates-mediacloud_2020"]["htmldate"] == 0.0
+    assert dates["combined"]["htmldate"] == pytest.approx(1 / 3, abs=1e-4)
+
+
+def test_speed_is_compared_with_trafilatura_on_the_same_pages(corpus: Path) -> None:
+    result = EVAL.evaluate(data_dir=corpus, speed=True)
+    assert result["pages_per_s"] > 0
+    assert result["trafilatura_pages_per_s"] > 0
+    assert "trafilatura_pages_per_s" not in EVAL.evaluate(data_dir=corpus)
+
+
+def test_a_page_is_always_in_the_same_fold() -> None:
+    urls = [f"https://example.org/{n}" for n in range(50)]
+    folds = [EVAL.fold_of(u, 5) for u in urls]
+    assert folds == [EVAL.fold_of(u, 5) for u in reversed(urls)][::-1]
+    assert set(folds) == set(range(5))
+
+
+def _synthetic_pages() -> list[Any]:
+    """40 pages, 20 in each corpus, on which the article's <time> is right 3 times in 4, htmldate the 4th."""
+    right, wrong = date(2021, 3, 3), date(2021, 3, 4)
+    pages = []
+    for n in range(40):
+        evidence = {"time": (right,), "htmldate": (wrong,), "url": (), "byline": (), "jsonld": (), "meta": ()}
+        evidence["stamp"] = ()
+        expected = wrong if n % 8 < 2 else right
+        corpus = EVAL.DATE_CORPORA[n % 2]
+        variants = dict.fromkeys(EVAL.htmldate_variants(), evidence)
+        pages.append(
+            EVAL.DatePage(
+                corpus, f"https://example.org/{n}", expected.isoformat(), wrong.isoformat(), variants
+            )
+        )
+    return pages
+
+
+def test_cross_validation_chooses_on_the_other_folds_and_reports_each() -> None:
+    cv = EVAL.cross_validate(_synthetic_pages(), 4)
+    assert [row["fold"] for row in cv["folds"]] == [1, 2, 3, 4]
+    assert all(row["rules"] == "time>htmldate[extensive]" for row in cv["folds"]), "fewest rules on a tie"
+    assert cv["out_of_fold"]["combined"] == {"pages": 40, "ours": 0.75, "htmldate": 0.25, "diff": 0.5}
+    assert cv["rules"]["time"] == {"folds_chosen": 4, "gain_out_of_fold": {c: 10 for c in EVAL.DATE_CORPORA}}
+    assert cv["rules"]["byline"]["folds_chosen"] == 0
+    report = EVAL.report_cross_validation(cv, 4)
+    assert "out of fold" in report and "chosen on all pages: time>htmldate[extensive]" in report
+
+
+def test_script_cross_validates_the_tiny_corpus(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HUBWATCH_SHARED_DATA", str(corpus))
+    assert EVAL.main(["--dates", "--folds", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "2-fold cross-validation" in out and "in code (DEFAULT_RULES)" in out
 
 
 def test_script_writes_json_and_reports_missing_data(
@@ -95,3 +156,15 @@ def test_script_writes_json_and_reports_missing_data(
     monkeypatch.setenv("HUBWATCH_SHARED_DATA", str(tmp_path / "nowhere"))
     assert EVAL.main([]) == 2
     assert "no evaluation data" in capsys.readouterr().err
+
+
+def test_dates_after_the_corpus_was_collected_are_refused(tmp_path: Path) -> None:
+    later = PAGE.replace("2020-03-04T10:00:00+01:00", "2021-06-01T10:00:00+01:00")
+    _write_corpus(
+        tmp_path / "dates-mediacloud_2020",
+        {"https://example.org/c": {"file": "c.html", "date": None}},
+        {"c.html": later},
+    )
+    _, day = EVAL.ours()
+    score = EVAL.score_dates(day, "dates-mediacloud_2020", data_dir=tmp_path)
+    assert (score.right, score.htmldate_right) == (1, 1)  # collected in 2020: no 2021 date, for both

@@ -2,7 +2,9 @@
 
 Runs scripts/eval_extraction.py in-process over the full corpora (about 950 pages); skips when the
 shared data is absent (a user's clone has no ../shared). Floors live in tests/extraction_floors.json:
-raise them when the figures improve, never lower them.
+raise them when the figures improve, never lower them. Dates are also scored with htmldate alone on the
+same pages in the same run; both figures are recorded (junit properties), and ours may not fall below
+htmldate's on any corpus.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -51,3 +54,14 @@ def test_text_quality_floor(figures: dict[str, Any], metric: str) -> None:
 @pytest.mark.parametrize("corpus", ["dates-default", "dates-mediacloud_2020", "combined"])
 def test_date_accuracy_floor(figures: dict[str, Any], corpus: str) -> None:
     assert figures["dates"][corpus]["accuracy"] >= FLOORS["dates"][corpus], figures["dates"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("corpus", ["dates-default", "dates-mediacloud_2020", "combined"])
+def test_dates_not_below_htmldate_alone(
+    figures: dict[str, Any], corpus: str, record_property: Callable[[str, object], None]
+) -> None:
+    found = figures["dates"][corpus]
+    record_property("hubwatch", found["accuracy"])
+    record_property("htmldate_alone", found["htmldate"])
+    assert found["accuracy"] >= found["htmldate"], f"{corpus}: hubwatch below htmldate alone: {found}"

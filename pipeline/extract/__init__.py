@@ -5,8 +5,9 @@ canonical URL, author), or `ExtractError` when the page holds no article.
 
 Order of work: decode bytes (BOM, UTF-8, declared charset, charset-normalizer) and refuse non-HTML;
 parse once with lxml; title, canonical URL and author from the publisher's metadata; main text from the
-source's CSS selector, else trafilatura with fallbacks, then boilerplate lines removed; dates from the
-feed, JSON-LD and meta tags before htmldate's heuristics; the language from the text. See docs/extraction.md.
+source's CSS selector, else trafilatura with fallbacks, then boilerplate lines removed; the language from
+the text; the publication date from the article's <time>, a byline, else htmldate (the feed's date where
+the page states none). See docs/extraction.md.
 """
 
 from __future__ import annotations
@@ -58,35 +59,53 @@ def extract_article(
     *,
     content_selector: str | None = None,
     feed_date: date | datetime | None = None,
+    now: date | datetime | None = None,
 ) -> Article:
-    """Extract the article of one page; raise ExtractError when there is none."""
+    """Extract the article of one page; raise ExtractError when there is none.
+
+    feed_date is what a feed (or sitemap) says of the page: it counts only where the page itself states
+    no date. Dates after `now` (default: the current time) are refused.
+    """
     try:
-        return _extract(html, url, content_selector=content_selector, feed_date=feed_date)
+        page = read_page(html, url, content_selector=content_selector)
+        return Article(
+            url=url,
+            title=page.title,
+            text=page.text,
+            published_at=published_date(
+                page.tree, url, html=page.html, hint=feed_date, language=page.language, now=now
+            ),
+            modified_at=modified_date(page.tree, now=now),
+            language=page.language,
+            canonical_url=canonical_url(page.tree, url),
+            author=find_author(page.tree),
+        )
     except (ValueError, TypeError, RecursionError, MemoryError, etree.LxmlError) as exc:
         # a library tripping over one malformed page is that page's problem, reported like any other
         logger.warning("%s: extraction failed: %r", url, exc)
         raise ExtractError(f"extraction failed: {type(exc).__name__}: {exc}", url=url) from exc
 
 
-def _extract(
-    html: bytes | str, url: str, *, content_selector: str | None, feed_date: date | datetime | None
-) -> Article:
-    tree = parse(to_text(html, url), url)
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page read as far as its main text: what the metadata steps and the evaluation start from."""
+
+    html: str
+    tree: HtmlElement
+    title: str
+    text: str
+    language: str | None
+
+
+def read_page(html: bytes | str, url: str, *, content_selector: str | None = None) -> Page:
+    """Decode, parse, find title, main text and language; ExtractError when the page holds no article."""
+    decoded = to_text(html, url)
+    tree = parse(decoded, url)
     title = find_title(tree)
     text = main_text(tree, url, selector=content_selector)
     if len(text) < MIN_ARTICLE_CHARS:
         raise ExtractError(f"no main text found ({len(text)} characters)", url=url)
-    language = detect_language(text, tree)
-    return Article(
-        url=url,
-        title=title,
-        text=text,
-        published_at=published_date(tree, url, feed_date=feed_date, language=language),
-        modified_at=modified_date(tree),
-        language=language,
-        canonical_url=canonical_url(tree, url),
-        author=find_author(tree),
-    )
+    return Page(decoded, tree, title, text, detect_language(text, tree))
 
 
 def parse(html: str, url: str) -> HtmlElement:

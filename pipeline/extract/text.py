@@ -15,7 +15,7 @@ from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement, fragment_fromstring
 
 from pipeline.extract.boilerplate import TEASER_HEADING, is_boilerplate
-from pipeline.extract.dates import jsonld_objects
+from pipeline.extract.date_sources import jsonld_objects
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,287 @@
+"""Publication dates: hand-written pages, each evidence source, and the rules that weigh them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from htmldate import find_date
+from lxml.html import HtmlElement, document_fromstring
+
+from pipeline.extract import extract_article
+from pipeline.extract.date_parse import Bounds, day_of
+from pipeline.extract.date_sources import from_byline, from_jsonld, from_stamp, from_time, from_url
+from pipeline.extract.dates import DEFAULT_RULES, DateRules, decide
+
+CASES: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).parent / "fixtures" / "extract" / "dates.yaml").read_text(encoding="utf-8")
+)
+TEXT = "".join(
+    f"<p>{p}</p>"
+    for p in (
+        "Die Stadt hat am Montag einen neuen Förderaufruf für junge Unternehmen gestartet, die "
+        "Versicherungen und das Gesundheitswesen digitaler machen wollen.",
+        "Bewerben können sich Gründerinnen und Gründer aus ganz Deutschland; die Jury tagt im Frühjahr "
+        "und wählt bis zu zehn Teams für ein halbjähriges Programm aus.",
+        "Über die Vergabe entscheidet ein Gremium aus Wirtschaftsförderung, Hochschulen und Unternehmen "
+        "der Region.",
+    )
+)
+
+
+def _page(case: dict[str, Any]) -> str:
+    head = f"<title>Neue Hubs</title>{case.get('head', '')}"
+    return (
+        f"<!DOCTYPE html><html><head>{head}</head><body>{case['html'].replace('{text}', TEXT)}</body></html>"
+    )
+
+
+def _day(value: date | datetime | None) -> date | None:
+    return day_of(value) if value is not None else None
+
+
+def _tree(body: str) -> HtmlElement:
+    return document_fromstring(f"<html><head><title>x</title></head><body>{body}</body></html>")
+
+
+# --- hand-written pages through extract_article -------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_date_case(case: dict[str, Any]) -> None:
+    article = extract_article(_page(case), case["url"], now=case["now"], feed_date=case.get("feed_date"))
+    assert _day(article.published_at) == case["published"]
+    if "modified" in case:
+        assert _day(article.modified_at) == case["modified"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_what_htmldate_alone_answers_on_the_case(case: dict[str, Any]) -> None:
+    """Where this differs from `published`, the case is one only hubwatch's own rules get right."""
+    found = find_date(
+        _page(case), url=case["url"], extensive_search=True, original_date=True, max_date=str(case["now"])
+    )
+    assert (date.fromisoformat(found) if found else None) == case["htmldate_alone"]
+
+
+def test_the_cases_include_pages_htmldate_alone_gets_wrong() -> None:
+    beaten = [c["id"] for c in CASES if c["htmldate_alone"] != c["published"]]
+    assert len(beaten) >= 8, beaten
+
+
+# --- the evidence sources -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://blog.example/2019/05/06/titel/", date(2019, 5, 6)),
+        ("https://blog.example/2019-05-06-titel.html", date(2019, 5, 6)),
+        ("https://blog.example/2023/10/3-fragen-an-die-jury/", None),  # "3-fragen" is no day
+        ("https://blog.example/2019/13/45/titel/", None),
+        ("https://blog.example/artikel?from=/2019/05/06/", None),  # the query is no path
+        ("https://blog.example/2019/05/", None),  # a month is no day
+    ],
+)
+def test_url_dates_need_a_whole_day(url: str, expected: date | None) -> None:
+    assert from_url(url) == ((expected,) if expected else ())
+
+
+def test_jsonld_prefers_the_articles_date_and_follows_graphs() -> None:
+    tree = _tree(
+        '<script type="application/ld+json">{"@graph": [{"@type": "WebPage", "datePublished": "2018-01-01"},'
+        '{"@type": "NewsArticle", "datePublished": "2021-05-06"}]}</script>'
+    )
+    assert from_jsonld(tree) == (date(2021, 5, 6), date(2018, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("<article><h1>T</h1><time datetime='2020-02-03'>3.2.</time></article>", date(2020, 2, 3)),
+        ("<time datetime='2019-01-01'></time><article><h1>T</h1><p>x</p></article>", None),
+        ("<article><time datetime='2019-01-01'></time></article><article><h1>T</h1></article>", None),
+        (
+            "<article><h1>T</h1><article class='comment'><time datetime='2019-01-01'></time></article>"
+            "<time datetime='2020-02-03'></time></article>",
+            date(2020, 2, 3),
+        ),
+        (  # a teaser: the date of the page it links to
+            "<article><h1>T</h1><a href='/other'><time datetime='2019-01-01'></time></a></article>",
+            None,
+        ),
+        (  # a permalink to the page itself, as blog themes write it
+            "<article><h1>T</h1><a href='/post/'><time datetime='2020-02-03'></time></a></article>",
+            date(2020, 2, 3),
+        ),
+        (
+            "<article><h1>T</h1><time itemprop='dateModified' datetime='2020-03-01'></time>"
+            "<time class='entry-date updated' datetime='2020-02-03'></time></article>",
+            date(2020, 2, 3),
+        ),
+        (
+            "<div><span itemprop='datePublished' content='2020-02-03'>3.2.</span></div>"
+            "<article><h1>T</h1><time datetime='2019-01-01'></time></article>",
+            date(2020, 2, 3),
+        ),
+    ],
+    ids=[
+        "in-article",
+        "outside",
+        "other-article",
+        "nested-comment",
+        "teaser",
+        "permalink",
+        "modified",
+        "microdata",
+    ],
+)
+def test_time_source_reads_the_articles_own_date(body: str, expected: date | None) -> None:
+    found = from_time(_tree(body), "https://blog.example/post")
+    assert tuple(day_of(d) for d in found[:1]) == ((expected,) if expected else ())
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Veröffentlicht am 21.04.2017", date(2017, 4, 21)),
+        ("Ein Beitrag von Anna Muster, veröffentlicht am 3. März 2021", date(2021, 3, 3)),
+        ("von Anna Muster am 20.09.2020", date(2020, 9, 20)),
+        ("Von Deutscher Tennis Bund 4. 2. 2022.", date(2022, 2, 4)),
+        ("Berlin, 21.04.2017 – Die Stadt eröffnet", date(2017, 4, 21)),
+        ("Frankfurt am Main, den 3. Mai 2021:", date(2021, 5, 3)),
+        ("Lübeck, 31. März 2003", date(2003, 3, 31)),
+        ("Freitag, 21. Januar 2022", None),  # a weekday is no place
+        ("Mi, 18. Oktober 2023", None),
+        ("verbunden mit dem Datum 1. Februar 2022", None),  # a label must open the statement
+        ("Stand: 03.02.2024", None),
+        ("Aktualisiert am Freitag, 03.02.2024", None),
+        ("Kommentar von Paul am 22.09.2020", None),
+    ],
+)
+def test_byline_source(line: str, expected: date | None) -> None:
+    assert from_byline(_tree(f"<div><p>{line}</p></div>")) == ((expected,) if expected else ())
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Stand: 03.02.2024", date(2024, 2, 3)),
+        ("Zuletzt aktualisiert am 3. Februar 2024", date(2024, 2, 3)),
+        ("Last updated: 2024-02-03", date(2024, 2, 3)),
+        ("Stand der Dinge ist, dass die Jury noch berät.", None),
+    ],
+)
+def test_stamp_source(line: str, expected: date | None) -> None:
+    assert tuple(day_of(d) for d in from_stamp(_tree(f"<p>{line}</p>"))) == ((expected,) if expected else ())
+
+
+def test_bounds_refuse_the_future_and_the_time_before_the_web() -> None:
+    bounds = Bounds.until(date(2024, 6, 1))
+    assert bounds.admit(date(2024, 6, 2)) == date(2024, 6, 2), "a day of slack for time zones"
+    assert bounds.admit(date(2024, 6, 3)) is None
+    assert bounds.admit(date(1994, 12, 31)) is None
+    assert Bounds.until(datetime(2024, 6, 1, 23, 0, tzinfo=UTC)).latest == date(2024, 6, 1)
+
+
+# --- the rules: each switch decides what it says -------------------------------------------------------
+
+A, B, C = date(2021, 3, 3), date(2021, 3, 4), date(2021, 3, 5)
+ALONE = DateRules()
+CET = timezone(timedelta(hours=1))
+
+RULE_CASES: list[tuple[str, DateRules, dict[str, Any], dict[str, Any], date | None]] = [
+    ("htmldate alone", ALONE, {"time": (A,), "htmldate": (B,)}, {}, B),
+    ("a stated source first", DateRules(stated=("time",)), {"time": (A,), "htmldate": (B,)}, {}, A),
+    ("in their order", DateRules(stated=("byline", "time")), {"time": (A,), "byline": (C,)}, {}, C),
+    ("htmldate when none states", DateRules(stated=("time",)), {"time": (), "htmldate": (B,)}, {}, B),
+    (
+        "url breaks a tie",
+        DateRules(stated=("time",), url_tiebreak=True),
+        {"time": (A,), "htmldate": (B,), "url": (B,)},
+        {},
+        B,
+    ),
+    (
+        "no tie without url_tiebreak",
+        DateRules(stated=("time",)),
+        {"time": (A,), "htmldate": (B,), "url": (B,)},
+        {},
+        A,
+    ),
+    (
+        "url shifts a day",
+        DateRules(stated=("time",), url_shift=True),
+        {"time": (B,), "htmldate": (B,), "url": (A,)},
+        {},
+        A,
+    ),
+    (
+        "a utc stamp yields to local time",
+        DateRules(stated=("meta",), local_day=True),
+        {
+            "meta": (datetime(2021, 3, 4, 23, 30, tzinfo=UTC), datetime(2021, 3, 5, 0, 30, tzinfo=CET)),
+            "htmldate": (),
+        },
+        {},
+        C,
+    ),
+    (
+        "a utc stamp yields to the stated local stamp of the same moment",
+        DateRules(stated=("meta",), local_day=True),
+        {
+            "meta": (
+                datetime(2021, 3, 5, 0, 30, tzinfo=UTC),
+                datetime(2021, 3, 4, 19, 30, tzinfo=timezone(timedelta(hours=-5))),
+            )
+        },
+        {},
+        B,
+    ),
+    (
+        "a stand date yields to the page's next date",
+        DateRules(stamp_yields=True),
+        {"htmldate": (C,), "stamp": (C,), "htmldate_unstamped": (A,)},
+        {},
+        A,
+    ),
+    (
+        "a stand date stands when it is the only one",
+        DateRules(stamp_yields=True),
+        {"htmldate": (C,), "stamp": (C,), "htmldate_unstamped": ()},
+        {},
+        C,
+    ),
+    (
+        "a stand date a stated source confirms is kept",
+        DateRules(stated=("byline",), stamp_yields=True),
+        {"byline": (), "time": (), "url": (C,), "htmldate": (C,), "stamp": (C,), "htmldate_unstamped": (A,)},
+        {},
+        C,
+    ),
+    ("the hint where the page states none", ALONE, {"time": (), "url": (), "htmldate": (B,)}, {"hint": A}, A),
+    ("not where the page states a date", ALONE, {"time": (C,), "url": (), "htmldate": (B,)}, {"hint": A}, B),
+    ("nor where its url does", ALONE, {"url": (B,), "htmldate": (B,)}, {"hint": A}, B),
+    ("nothing at all", ALONE, {"htmldate": ()}, {}, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("rules", "evidence", "kwargs", "expected"), [c[1:] for c in RULE_CASES], ids=[c[0] for c in RULE_CASES]
+)
+def test_decide(
+    rules: DateRules, evidence: dict[str, Any], kwargs: dict[str, Any], expected: date | None
+) -> None:
+    found = decide(evidence, rules, **kwargs)
+    assert (day_of(found) if found is not None else None) == expected
+
+
+def test_default_rules_are_what_cross_validation_kept() -> None:
+    assert DEFAULT_RULES.stated == ("time", "byline")
+    assert DEFAULT_RULES.htmldate == ALONE.htmldate
+    assert replace(DEFAULT_RULES, stated=()) == ALONE, "no correction is switched on"
+    assert DEFAULT_RULES.describe() == "time>byline>htmldate[extensive]"
