@@ -18,8 +18,11 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import yaml
 
 from tests.germansite import ARTICLES as TEXTS
 from tests.germansite import article_html
@@ -232,3 +235,21 @@ def _send(
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
     handler.wfile.write(body)
+
+
+LOCAL_SETTINGS = """settings:
+  database: {db}
+  per_host_delay_s: 0
+  allow_networks: ["127.0.0.0/8"]
+  timeout_s: 5
+  max_retries: 0
+  extract_workers: 0
+"""
+
+
+def write_sources(tmp_path: Path, sources: list[dict], *, db_name: str = "hubwatch.db") -> Path:
+    """A sources.yaml for the local CMS sites: fast, loopback allowed, extraction in the loop's thread."""
+    path = tmp_path / "sources.yaml"
+    text = LOCAL_SETTINGS.format(db=tmp_path / db_name)
+    path.write_text(text + yaml.safe_dump({"sources": sources}, allow_unicode=True, sort_keys=False), "utf-8")
+    return path

@@ -15,25 +15,12 @@ import yaml
 from click.testing import CliRunner
 
 from pipeline.cli import cli
-from tests.cmssites import SERVICE_PAGES, SHAPES, WP_PAGES, serve_app_shell
+from tests.cmssites import SERVICE_PAGES, SHAPES, WP_PAGES, serve_app_shell, write_sources
 from tests.localsite import LocalSite
-
-SETTINGS = """settings:
-  database: {db}
-  per_host_delay_s: 0
-  allow_networks: ["127.0.0.0/8"]
-  timeout_s: 5
-  max_retries: 0
-  extract_workers: 0
-"""
 
 
 def _config(tmp_path: Path, sources: list[dict] | None = None) -> Path:
-    path = tmp_path / "sources.yaml"
-    text = SETTINGS.format(db=tmp_path / "hubwatch.db")
-    text += yaml.safe_dump({"sources": sources or []}, allow_unicode=True, sort_keys=False)
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_sources(tmp_path, sources or [])
 
 
 def _cli(config: Path, *args: str):

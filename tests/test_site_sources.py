@@ -6,29 +6,17 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import yaml
 from click.testing import CliRunner
 
 from pipeline.cli import cli
-from tests.cmssites import SHAPES, TEXTS, WP_ARTICLES, _sitemapindex, serve_app_shell
+from tests.cmssites import SHAPES, TEXTS, WP_ARTICLES, _sitemapindex, serve_app_shell, write_sources
 from tests.germansite import article_html
 from tests.localsite import LocalSite
-
-SETTINGS = """settings:
-  database: {db}
-  per_host_delay_s: 0
-  allow_networks: ["127.0.0.0/8"]
-  timeout_s: 5
-  max_retries: 0
-  extract_workers: 0
-"""
 
 
 def _run(tmp_path: Path, sources: list[dict]) -> tuple[int, dict[str, str | None], set[str]]:
     """Run once; (exit code, last_error per source, stored URLs)."""
-    config = tmp_path / "sources.yaml"
-    text = SETTINGS.format(db=tmp_path / "db.sqlite") + yaml.safe_dump({"sources": sources}, sort_keys=False)
-    config.write_text(text, encoding="utf-8")
+    config = write_sources(tmp_path, sources, db_name="db.sqlite")
     result = CliRunner().invoke(cli, ["--config", str(config), "run", "--no-digest"])
     db = sqlite3.connect(tmp_path / "db.sqlite")
     errors = dict(db.execute("SELECT id, last_error FROM sources").fetchall())
