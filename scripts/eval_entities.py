@@ -307,23 +307,38 @@ def _total(scores: list[Score], keep: list[bool]) -> Score:
 def cross_validate(
     pages: list[dict[str, Any]], k: int, options: list[CityRules]
 ) -> tuple[list[dict[str, Any]], Score, Score]:
-    """Per fold: the option chosen on the other folds and the held fold's scores (chosen and the first
-    option, the rules in effect); then the out-of-fold totals of both."""
+    """Per fold: the option chosen on the other folds and the held fold's scores (chosen, the first option
+    = the rules in effect, and each option); then the out-of-fold totals of the choice and of option 0."""
     per_option = [city_scores(pages, rules) for rules in options]
-    folds = [fold_of(p["file"], k) for p in pages]
+    return decide(per_option, [fold_of(p["file"], k) for p in pages], k)
+
+
+def decide(
+    per_option: list[list[Score]], folds: list[int], k: int
+) -> tuple[list[dict[str, Any]], Score, Score]:
     rows, chosen_total, base_total = [], Score(), Score()
     for fold in range(k):
         held = [f == fold for f in folds]
         train = [not h for h in held]
-        best = max(range(len(options)), key=lambda i: (objective(_total(per_option[i], train)), -i))
-        chosen, base = _total(per_option[best], held), _total(per_option[0], held)
+        best = max(range(len(per_option)), key=lambda i: (objective(_total(per_option[i], train)), -i))
         each = [_total(scores, held) for scores in per_option]
         rows.append(
-            {"fold": fold, "pages": sum(held), "chosen": best, "held": chosen, "base": base, "each": each}
+            {
+                "fold": fold,
+                "pages": sum(held),
+                "chosen": best,
+                "held": each[best],
+                "base": each[0],
+                "each": each,
+            }
         )
-        for total, s in ((chosen_total, chosen), (base_total, base)):
-            total.tp, total.fp, total.fn = total.tp + s.tp, total.fp + s.fp, total.fn + s.fn
+        _add(chosen_total, each[best])
+        _add(base_total, each[0])
     return rows, chosen_total, base_total
+
+
+def _add(total: Score, s: Score) -> None:
+    total.tp, total.fp, total.fn = total.tp + s.tp, total.fp + s.fp, total.fn + s.fn
 
 
 def _describe(rules: CityRules, base: CityRules) -> str:
@@ -332,34 +347,46 @@ def _describe(rules: CityRules, base: CityRules) -> str:
     return " & ".join(changed) or "(rules in effect)"
 
 
+def _pr(s: Score) -> str:
+    return f"P {s.precision:.3f} R {s.recall:.3f} (tp {s.tp} fp {s.fp} fn {s.fn})"
+
+
 def cv_report(pages: list[dict[str, Any]], k: int, options: list[CityRules]) -> list[str]:
-    rows, chosen, base = cross_validate(pages, k, options)
-    lines = [f"\ncross-validation, real news CITY: {len(pages)} pages, {k} folds"]
-    for i, rules in enumerate(options):
-        lines.append(f"  option {i}: {_describe(rules, options[0])}")
-    lines.append(f"{'fold':>4} {'pages':>5} {'chosen':>6}  {'P':>6} {'R':>6}   base P/R    tp fp fn")
-    wins = 0
+    """Option 0 per fold; each alternative against it, decided per fold on the other folds; all at once."""
+    per_option = [city_scores(pages, rules) for rules in options]
+    folds = [fold_of(p["file"], k) for p in pages]
+    rows, chosen, base = decide(per_option, folds, k)
+    lines = [f"\ncross-validation, real news CITY: {len(pages)} pages, {k} folds by a hash of the file"]
+    lines.append(f"option 0 = {_describe(options[0], CityRules())} (against the defaults)")
+    lines.append(f"{'fold':>4} {'pages':>5} {'P':>6} {'R':>6}   tp  fp  fn")
     for row in rows:
-        h, b = row["held"], row["base"]
-        wins += objective(h) > objective(b)
+        b = row["base"]
         lines.append(
-            f"{row['fold']:>4} {row['pages']:>5} {row['chosen']:>6}  {h.precision:6.3f} {h.recall:6.3f}"
-            f"   {b.precision:.3f}/{b.recall:.3f} {h.tp:4}{h.fp:3}{h.fn:3}"
+            f"{row['fold']:>4} {row['pages']:>5} {b.precision:6.3f} {b.recall:6.3f} {b.tp:4}{b.fp:4}{b.fn:4}"
         )
-    lines.append(f"out of fold, decided by CV: P {chosen.precision:.3f} R {chosen.recall:.3f} "
-                 f"(tp {chosen.tp} fp {chosen.fp} fn {chosen.fn}); option 0: P {base.precision:.3f} "
-                 f"R {base.recall:.3f} (tp {base.tp} fp {base.fp} fn {base.fn})")  # fmt: skip
-    if len(options) > 1:
-        lines.append(f"held folds where the choice beats option 0: {wins} of {k}")
+    lines.append(f"out of fold: {_pr(base)}")
+    if len(options) == 1:
+        return lines
+    lines.append("\neach alternative against option 0: adopted where it wins on the other folds")
+    lines.append(
+        "option  adopted  held: better same worse  out of fold (decided per fold)   tp/fp change per fold"
+    )
     for i in range(1, len(options)):
-        deltas = [(r["each"][i].tp - r["base"].tp, r["each"][i].fp - r["base"].fp) for r in rows]
-        beats = sum(objective(r["each"][i]) > objective(r["base"]) for r in rows)
-        total = _total([r["each"][i] for r in rows], [True] * k)
-        lines.append(
-            f"  option {i} on each held fold (tp, fp vs option 0): "
-            + " ".join(f"{dt:+d}/{df:+d}" for dt, df in deltas)
-            + f"; better in {beats} of {k}; all pages P {total.precision:.3f} R {total.recall:.3f}"
+        pair, pair_chosen, _ = decide([per_option[0], per_option[i]], folds, k)
+        adopted = sum(r["chosen"] == 1 for r in pair)
+        better = sum(objective(r["held"]) > objective(r["base"]) for r in pair)
+        worse = sum(objective(r["held"]) < objective(r["base"]) for r in pair)
+        deltas = " ".join(
+            f"{r['each'][1].tp - r['base'].tp:+d}/{r['each'][1].fp - r['base'].fp:+d}" for r in pair
         )
+        lines.append(
+            f"{i:>6} {adopted:>5}/{k}     {better:>6} {k - better - worse:>4} {worse:>5}  {_pr(pair_chosen)}"
+            f"  {deltas}\n        {_describe(options[i], options[0])}"
+        )
+    picks = [r["chosen"] for r in rows]
+    lines.append(
+        f"\nall options at once, the best on the other folds: chosen {picks}, out of fold {_pr(chosen)}"
+    )
     return lines
 
 
@@ -401,6 +428,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--final", action="store_true", help="also score the final held-out sets, once")
     parser.add_argument("--folds", type=int, default=0, help="cross-validate CITY on the real pages (e.g. 5)")
     parser.add_argument("--hold", type=int, help="with --folds --errors: not the real pages of this fold")
+    parser.add_argument("--changes", action="store_true", help="with --folds: the pages each --try changes")
     parser.add_argument("--set", action="append", default=[], help="a rule in effect: RULE=VALUE")
     parser.add_argument("--try", dest="tries", action="append", default=[], help="alternatives: RULE=V1,V2")
     return parser.parse_args(argv)
@@ -414,6 +442,22 @@ def _errors(results: Results) -> list[str]:
     return lines
 
 
+def changes(pages: list[dict[str, Any]], base: CityRules, other: CityRules, k: int) -> list[str]:
+    """Pages whose CITY set differs under ``other``: each town gained (+) or lost (-), right ✓ or wrong ✗."""
+    lines = []
+    with using(base):
+        before = [found_sets(analyze(p["text"], p.get("title", "")))["CITY"] for p in pages]
+    with using(other):
+        after = [found_sets(analyze(p["text"], p.get("title", "")))["CITY"] for p in pages]
+    for page, old, new in zip(pages, before, after, strict=True):
+        if old != new:
+            right = set(page["cities"])
+            marks = [f"+{c} {'✓' if c in right else '✗'}" for c in sorted(new - old)]
+            marks += [f"-{c} {'✗' if c in right else '✓'}" for c in sorted(old - new)]
+            lines.append(f"  [fold {fold_of(page['file'], k)}] {page['file']}: {', '.join(marks)}")
+    return lines
+
+
 def cv_main(args: argparse.Namespace, rules: CityRules) -> int:
     """``--folds``: cross-validation on the real development pages only (and their errors outside --hold)."""
     options = [rules, *parse_rules(args.tries, rules)]
@@ -422,6 +466,11 @@ def cv_main(args: argparse.Namespace, rules: CityRules) -> int:
         print("real news: skipped (../shared/data/extraction not found)")
         return 0
     lines = cv_report(pages, args.folds, options)
+    for i, other in enumerate(options[1:] if args.changes else (), start=1):
+        lines += [
+            f"\nchanges, option {i} ({_describe(other, rules)}):",
+            *changes(pages, rules, other, args.folds),
+        ]
     if args.errors:
         kept = [p for p in pages if fold_of(p["file"], args.folds) != args.hold]
         with using(rules):
@@ -438,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     with using(rules):
         results = collect(final=args.final)
         lines = [f"rules: {_describe(rules, CityRules())}"]
-        for name, (size, scores, _errors) in results.items():
+        for name, (size, scores, _) in results.items():
             lines += _table(f"{name}: {size} documents", scores)
         if "real" not in results:
             lines.append("\nreal news: skipped (../shared/data/extraction not found)")
