@@ -21,11 +21,6 @@ AUTO_AMBIGUOUS_MAX_POPULATION = 50_000  # auto-flagged word-like names above thi
 # (the default of CityRules.word_town; ``ambiguous_at`` gives the set for another size)
 # Towns the press writes in the genitive: "Dresdens Oberbürgermeister", "Leipzigs Gründerszene".
 GENITIVE_MIN_POPULATION = 20_000
-# Merged towns the press writes by their first part: "Dessau" (Dessau-Roßlau), "Villingen", "Garmisch".
-MERGED_PART_MIN_POPULATION = 20_000
-NOT_A_TOWN_PART = frozenset(
-    {"Alt", "Bad", "Baden", "Groß", "Klein", "Neu", "Nieder", "Ober", "Unter", "Hohen"}
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +61,6 @@ class EntityData:
     hub_of_city: dict[str, str] = field(default_factory=dict)
     city_forms: dict[str, str] = field(default_factory=dict)  # written form → canonical (the largest town)
     namesakes: dict[str, tuple[Town, ...]] = field(default_factory=dict)  # forms several towns share
-    part_forms: set[str] = field(default_factory=set)  # "Dessau": the first part of a merged town's name
     ambiguous: set[str] = field(default_factory=set)  # written forms that are also words: need a place cue
     word_forms: dict[str, int] = field(default_factory=dict)  # forms the gazetteer flags as words → size
     listed_ambiguous: set[str] = field(default_factory=set)  # cities.yaml `ambiguous`, whatever the size
@@ -199,28 +193,6 @@ def _add_genitives(data: EntityData) -> None:
             data.word_forms[genitive] = data.word_forms[form]
         if form in data.listed_ambiguous:
             data.listed_ambiguous.add(genitive)
-        if form in data.part_forms:
-            data.part_forms.add(genitive)
-
-
-def _add_merged_parts(data: EntityData) -> None:
-    """'Dessau' → Dessau-Roßlau: the first part of a merged town's name, when no town or region has it."""
-    for canonical, population in data.population.items():
-        first, dash, rest = canonical.partition("-")
-        if (
-            not dash
-            or " " in canonical
-            or population < MERGED_PART_MIN_POPULATION
-            or not rest[:1].isupper()
-            or len(first) < 5
-            or first in NOT_A_TOWN_PART
-            or first in data.city_forms
-            or first in data.regions
-            or first in data.not_cities
-        ):
-            continue
-        data.city_forms[first] = canonical
-        data.part_forms.add(first)
 
 
 def hub_list() -> list[str]:
@@ -236,7 +208,6 @@ def load() -> EntityData:
     data.not_cities = set(cities["not_cities"])
     _load_gazetteer(data, data.not_cities)
     data.city_forms.update(cities["aliases"])
-    _add_merged_parts(data)
     data.listed_ambiguous = set(cities["ambiguous"])
     _add_genitives(data)
     data.adjectives = dict(cities["adjectives"])

@@ -1,16 +1,11 @@
-"""What the whole text says about a town's name: its region named, the name used for something else, a
-text about a place abroad.
+"""What the whole text says about a town's name: its region named, a text about a place abroad.
 
 Why: a sentence alone often cannot tell "bei Geyer" (a reporter) or "Freistadt Rust" (in Austria) from the
-German village; the rest of the text can. These rules are document-level consistency checks, not lists:
-
-- a village needs its region: a municipality this small is rarely what a text means by its name (the name is
-  also a district elsewhere, a surname, a word, a place abroad), so the text must name its Kreis or Land, or
-  another town of its Kreis, or give an address or a dateline;
-- a name the text uses inside a name ("Matthias Geyer", "KV Kassel", "SC Paderborn"), for a team or for a
-  place abroad is that thing elsewhere in the text too, unless a cue says otherwise: it needs one cue more;
-- a text about a place abroad (Austrian or Swiss places and words outnumber German ones) gives "Stadt" or
-  "Gemeinde" before a village no weight: "die Freistadt Rust" is in the Burgenland.
+German village; the rest of the text can. A municipality this small is rarely what a text means by its name
+(the name is also a district of a city, a surname, a word, a place abroad), so a village needs its region:
+the text names its Kreis or Land, or another town of its Land, or gives an address or a dateline. "Stadt" or
+"Gemeinde" before it counts only in a text that is not about Austria or Switzerland (their places and words
+outnumber Germany's): "die Freistadt Rust" is in the Burgenland.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 import pipeline.entities.document as document
+import pipeline.entities.names as name_rules
 import pipeline.entities.places as places
 from pipeline.entities.data import EntityData, load
 from pipeline.entities.rules import CityRules, current
@@ -45,12 +46,6 @@ ARTICLE_WORDS = ARTICLES - {
     "ins",
     "ans",
 }  # "im benachbarten X": a place
-# A town takes no number: "nach drei Siegen", "mit zwei Essen" are nouns.
-NUMERALS = frozenset(
-    {"zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn", "elf", "zwölf", "zwanzig"}
-    | {"hundert", "tausend", "beiden", "mehreren", "mehrere", "vielen", "viele", "einigen", "einige"}
-    | {"wenigen", "wenige", "zahlreichen", "zahlreiche", "etlichen", "etliche", "manchen", "two", "three"}
-)
 
 
 class Cue(IntEnum):
@@ -59,7 +54,6 @@ class Cue(IntEnum):
     NONE = 0
     WEAK = 1  # a preposition, place noun, "(" or a list of towns
     STRONG = 2  # "Stadt", a dateline, a postcode, its district or state named
-    NAMED = 3  # the text uses the name for something else: a strong cue, or "in"/"nach" right before
 
 
 @Language.component("hubwatch_resolve")
@@ -105,10 +99,6 @@ def _after_adjective(span: Span, data: EntityData, rules: CityRules) -> bool:
     small = data.population.get(span.id_, 0) < rules.large_town or span.text in _ambiguous(data, rules)
     if _determiner(prev):
         return small
-    if rules.numerals and prev.lower_ in NUMERALS:
-        return True
-    if rules.place_adjectives and places.place_adjective(prev):
-        return False
     inflected = prev.is_lower and prev.text.endswith(INFLECTIONS) and prev.text not in FUNCTION_WORDS
     before = doc[span.start - 2] if span.start >= 2 else None
     noun_phrase = before is not None and (before.lower_ in ARTICLE_WORDS or _determiner(before))
@@ -128,7 +118,7 @@ def _adjective_ok(span: Span, rules: CityRules) -> bool:
     nxt = span.doc[span.end] if span.end < len(span.doc) else None
     if nxt is None or not nxt.text[:1].isupper() or nxt.is_punct:
         return False
-    return not places.adjective_names_something_else(span, institutions=rules.institutions)
+    return not name_rules.adjective_names_something_else(span, institutions=rules.institutions)
 
 
 def cue_needed(span: Span, data: EntityData, rules: CityRules) -> Cue:
@@ -153,25 +143,23 @@ def _rejected(span: Span, candidates: set[int], sectors: set[int], data: EntityD
     if rules.nouns and (_after_article(span, data, rules) or _after_adjective(span, data, rules)):
         return "noun"
     chains, institutions = rules.name_chains, rules.institutions
-    if rules.names and places.part_of_a_name(
+    if rules.names and name_rules.part_of_a_name(
         span, candidates, sectors, chains=chains, institutions=institutions
     ):
         return "name"
     if rules.abroad and places.abroad(span):
         return "abroad"
-    return "team" if rules.teams and places.a_team(span, candidates, origin=rules.team_origin) else ""
+    return "team" if rules.teams and places.a_team(span, candidates) else ""
 
 
 def _has_cue(span: Span, needed: Cue, accepted: set[int], data: EntityData, rules: CityRules) -> bool:
     if needed is Cue.NONE:
         return True
-    if places.strong_cue(span, data, dateline_lists=rules.dateline_lists):
+    if places.strong_cue(span, data):
         return True
-    if needed is Cue.NAMED:
-        return places.place_preposition_before(span)
     word_like = span.text in _ambiguous(data, rules)
     return needed is Cue.WEAK and places.weak_cue(
-        span, accepted if rules.lists else set(), word_like=word_like, imprints=rules.imprints
+        span, accepted if rules.lists else set(), word_like=word_like
     )
 
 
@@ -187,23 +175,12 @@ def _towns(rest: list[Span], names: list[Span], data: EntityData, rules: CityRul
     reasons = {
         s.start: _rejected(s, candidates, sectors, data, rules) for s in spans if s.start not in in_hub_name
     }
-    # A name the text uses for something else ("Matthias Geyer", "KV Kassel") is that elsewhere too, unless
-    # a strong cue or "in"/"nach" says place ("bei Geyer" may be the reporter, "in Unna" is the town).
-    named = (
-        {s.text for s in spans if reasons.get(s.start) not in (None, "", "noun")}
-        if rules.name_elsewhere
-        else set()
-    )
-    foreign = rules.foreign_text and bool(spans) and document.foreign_text(spans[0].doc)
-    kept = [
-        (s, Cue.NAMED if s.text in named else _needed(s, data, rules, foreign=foreign))
-        for s in spans
-        if not reasons.get(s.start) and (rules.merged_parts or s.text not in data.part_forms)
-    ]
+    ambiguous = _ambiguous(data, rules)
+    kept = [(s, cue_needed(s, data, rules)) for s in spans if not reasons.get(s.start)]
     # Towns that are no words cue each other in a list ("betroffen waren Arnsberg und Meschede"); a word-like
     # name needs an accepted town next to it ("Bielefeld und Hamm").
     listed = {
-        i for s, needed in kept if needed < Cue.STRONG and s.text not in _ambiguous(data, rules)
+        i for s, needed in kept if needed is not Cue.STRONG and s.text not in ambiguous
         for i in (s.start, s.end - 1)
     }  # fmt: skip
     found: dict[int, Span] = {}
@@ -218,12 +195,6 @@ def _towns(rest: list[Span], names: list[Span], data: EntityData, rules: CityRul
     if rules.village:
         towns = [s for s in towns if s.start in in_hub_name or not _unplaced_village(s, towns, data, rules)]
     return [_as_meant(s, data) for s in towns]
-
-
-def _needed(span: Span, data: EntityData, rules: CityRules, *, foreign: bool) -> Cue:
-    """The cue a town needs; one more in a text about a place abroad ("im Seeland (Bern/Freiburg)")."""
-    needed = cue_needed(span, data, rules)
-    return Cue(min(needed + 1, Cue.STRONG)) if foreign and span.id_ not in data.hub_of_city else needed
 
 
 def _unplaced_village(span: Span, towns: list[Span], data: EntityData, rules: CityRules) -> bool:
@@ -249,7 +220,7 @@ def cities_and_sectors(
         if (
             span.label_ == "CITY_ADJ"
             and _adjective_ok(span, rules)
-            and not places.part_of_a_name(span, set())
+            and not name_rules.part_of_a_name(span, set())
         ):
             cities.append(Span(span.doc, span.start, span.end, label="CITY_ADJ", span_id=span.id_))
     cities.sort(key=lambda s: s.start)
