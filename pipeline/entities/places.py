@@ -25,7 +25,7 @@ from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH_STOP_WORDS
 from spacy.tokens import Doc, Span, Token
 
 from pipeline.entities.data import EntityData, Town
-from pipeline.entities.sents import lowered_text, sentence_index, sentence_matches, sentence_text
+from pipeline.entities.sents import cue_pattern, lowered_text, sentence_index, sentence_matches, sentence_text
 
 # Prepositions before a place: "in Essen", "aus Bonn", "near Munich".
 PREPOSITIONS = frozenset(
@@ -64,8 +64,8 @@ FOREIGN_NAMES = frozenset(
     | {"Tirol", "Südtirol", "Steiermark", "Kärnten", "Vorarlberg", "Elsass", "Austria", "Switzerland"}
     | {"Italy", "France", "Poland", "Netherlands", "Belgium", "Denmark", "Spain", "UK", "Liechtenstein"}
 )
-SPORT = re.compile(
-    r"(?<![\d:.])\d{1,2}:\d{1,2}(?![\d:]| ?uhr)|bundesliga|\bliga\b|spieltag|tabelle|heimspiel|auswärts"
+SPORT = cue_pattern(  # a score ("3:1", not "10:30 Uhr") or a word of the league
+    r"\d(?<![\d:.]\d)\d?:\d{1,2}(?![\d:]| ?uhr)|bundesliga|\bliga\b|spieltag|tabelle|heimspiel|auswärts"
     r"|derby|torschütze|pokal|rekordmeister|tabellenführer|aufsteiger|absteiger|oberliga"
     r"|regionalliga|play-?offs?\b|handball|fußball|eishockey|basketball|meisterschaft"
 )
