@@ -146,11 +146,6 @@ def score_documents(
     return scores, errors
 
 
-def evaluate(docs: list[dict[str, Any]]) -> tuple[dict[str, Score], list[str]]:
-    """All keys over a labelled set (kept for scripts that call it)."""
-    return score_documents(docs)
-
-
 def shared_data() -> Path:
     return Path(os.environ.get("HUBWATCH_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
@@ -351,12 +346,14 @@ def _pr(s: Score) -> str:
     return f"P {s.precision:.3f} R {s.recall:.3f} (tp {s.tp} fp {s.fp} fn {s.fn})"
 
 
-def cv_report(pages: list[dict[str, Any]], k: int, options: list[CityRules]) -> list[str]:
+def cv_report(
+    pages: list[dict[str, Any]], k: int, options: list[CityRules], corpus: str = "real news"
+) -> list[str]:
     """Option 0 per fold; each alternative against it, decided per fold on the other folds; all at once."""
     per_option = [city_scores(pages, rules) for rules in options]
     folds = [fold_of(p["file"], k) for p in pages]
     rows, chosen, base = decide(per_option, folds, k)
-    lines = [f"\ncross-validation, real news CITY: {len(pages)} pages, {k} folds by a hash of the file"]
+    lines = [f"\ncross-validation, {corpus} CITY: {len(pages)} documents, {k} folds by a hash of the file"]
     lines.append(f"option 0 = {_describe(options[0], CityRules())} (against the defaults)")
     lines.append(f"{'fold':>4} {'pages':>5} {'P':>6} {'R':>6}   tp  fp  fn")
     for row in rows:
@@ -458,14 +455,21 @@ def changes(pages: list[dict[str, Any]], base: CityRules, other: CityRules, k: i
     return lines
 
 
+def _press_documents() -> list[dict[str, Any]]:
+    return [d for name in PRESS_SETS for d in load_documents(name=name)]
+
+
 def cv_main(args: argparse.Namespace, rules: CityRules) -> int:
-    """``--folds``: cross-validation on the real development pages only (and their errors outside --hold)."""
+    """``--folds``: cross-validation on the real development pages and on the written development texts
+    (and the real pages' errors outside --hold)."""
     options = [rules, *parse_rules(args.tries, rules)]
     pages = list(real_pages("dev"))
     if not pages:
         print("real news: skipped (../shared/data/extraction not found)")
         return 0
     lines = cv_report(pages, args.folds, options)
+    written = [{**d, "file": d["id"]} for d in [*load_documents(), *_press_documents()]]
+    lines += cv_report(written, args.folds, options, "written texts (labelled set and press, development)")
     for i, other in enumerate(options[1:] if args.changes else (), start=1):
         lines += [
             f"\nchanges, option {i} ({_describe(other, rules)}):",
