@@ -36,16 +36,6 @@ ARTICLES = frozenset(
     | {"im", "am", "vom", "zum", "zur", "beim", "ins", "ans"}  # "im Norden", "im Lauf der Zeit"
 )
 ENGLISH_ARTICLES = frozenset({"the", "a"})
-ARTICLE_WORDS = ARTICLES - {
-    "im",
-    "am",
-    "vom",
-    "zum",
-    "zur",
-    "beim",
-    "ins",
-    "ans",
-}  # "im benachbarten X": a place
 
 
 class Cue(IntEnum):
@@ -101,7 +91,7 @@ def _after_adjective(span: Span, data: EntityData, rules: CityRules) -> bool:
         return small
     inflected = prev.is_lower and prev.text.endswith(INFLECTIONS) and prev.text not in FUNCTION_WORDS
     before = doc[span.start - 2] if span.start >= 2 else None
-    noun_phrase = before is not None and (before.lower_ in ARTICLE_WORDS or _determiner(before))
+    noun_phrase = before is not None and (before.lower_ in ARTICLES or _determiner(before))
     return inflected and noun_phrase and small
 
 
