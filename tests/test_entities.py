@@ -121,3 +121,17 @@ def test_a_missing_statistical_model_is_ignored(monkeypatch: pytest.MonkeyPatch,
     result = analyze("Der Smart Systems Hub in Dresden.")
     assert {m.label for m in result.mentions} == {"HUB", "CITY", "SECTOR"}
     assert "not available" in caplog.text
+
+
+def test_cue_patterns_keep_the_word_boundary_they_move() -> None:
+    """cue_pattern moves a branch's leading \\b behind its first letter for speed; the matches stay."""
+    import re
+
+    from pipeline.entities.sents import cue_pattern
+
+    source = r"entsteh|\bsetz(?:t|en) auf\b|(?:\bliga\b|pokal)"
+    text = "Das besetzt auf Dauer; Köln setzt auf Insurtech; Bundesliga, Liga und Pokal; es entsteht"
+    expected = ["setzt auf", "liga", "pokal", "entsteh"]
+    assert [m.group() for m in re.compile(source).finditer(text.lower())] == expected
+    assert [m.group() for m in cue_pattern(source).finditer(text.lower())] == expected
+    assert cue_pattern(source).pattern != source

@@ -1,8 +1,9 @@
 """Quality gate: every scored entity set stays above its pinned floors in tests/entities_floors.json.
 
-Sets: the labelled set (written for the entity step), the press texts about the initiative (tuned on and
-held out), and CITY on real German news pages (skipped when ../shared/data is absent). Floors are measured
-figures minus a small epsilon; they are raised, never lowered.
+Sets: the labelled set (written for the entity step), the press texts about the initiative (both files are
+development data now), and CITY on all 328 real German news pages (skipped when ../shared/data is absent).
+Floors are measured figures minus a small epsilon; they are raised, never lowered. The final checks
+(real/fresh.yaml, initiative_fresh.yaml) are not gated: they stay held out for the next round.
 """
 
 from __future__ import annotations
@@ -26,14 +27,10 @@ def scores() -> dict[str, dict[str, Score]]:
     result = {"labelled": score_documents(load_documents())[0]}
     for name in PRESS_SETS:
         result[name] = score_documents(load_documents(name=name))[0]
-    real = evaluate_real("tune"), evaluate_real("holdout")
-    if real[0] is not None and real[1] is not None:
-        result["real"] = {key: _merged(real[0][0][key], real[1][0][key]) for key in real[0][0]}
+    real = evaluate_real("dev")
+    if real is not None:
+        result["real"] = real[0]
     return result
-
-
-def _merged(a: Score, b: Score) -> Score:
-    return Score(a.tp + b.tp, a.fp + b.fp, a.fn + b.fn)
 
 
 def test_the_labelled_set_is_large_and_a_quarter_hard_negatives():

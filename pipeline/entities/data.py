@@ -18,6 +18,7 @@ import yaml
 
 PACKAGE = "pipeline.entities"
 AUTO_AMBIGUOUS_MAX_POPULATION = 50_000  # auto-flagged word-like names above this size are read as the city
+# (the default of CityRules.word_town; ``ambiguous_at`` gives the set for another size)
 # Towns the press writes in the genitive: "Dresdens Oberbürgermeister", "Leipzigs Gründerszene".
 GENITIVE_MIN_POPULATION = 20_000
 
@@ -61,6 +62,9 @@ class EntityData:
     city_forms: dict[str, str] = field(default_factory=dict)  # written form → canonical (the largest town)
     namesakes: dict[str, tuple[Town, ...]] = field(default_factory=dict)  # forms several towns share
     ambiguous: set[str] = field(default_factory=set)  # written forms that are also words: need a place cue
+    word_forms: dict[str, int] = field(default_factory=dict)  # forms the gazetteer flags as words → size
+    listed_ambiguous: set[str] = field(default_factory=set)  # cities.yaml `ambiguous`, whatever the size
+    _ambiguous_at: dict[int, set[str]] = field(default_factory=dict)
     elsewhere: set[str] = field(default_factory=set)  # a much larger namesake abroad or a district elsewhere
     population: dict[str, int] = field(default_factory=dict)  # canonical → inhabitants
     regions: set[str] = field(default_factory=set)  # states and districts: "Schleswig-Holstein"
@@ -73,6 +77,16 @@ class EntityData:
     sector_stems: dict[str, str] = field(default_factory=dict)
     compound_heads: tuple[str, ...] = ()
     sector_blockers: list[str] = field(default_factory=list)
+
+    def ambiguous_at(self, word_town: int) -> set[str]:
+        """Forms that need a place cue: listed in cities.yaml, or flagged as words for towns under
+        ``word_town`` inhabitants; never a hub's own city, which reads as the city wherever it is written."""
+        found = self._ambiguous_at.get(word_town)
+        if found is None:
+            hub_cities = {city for hub in self.hubs.values() for city in hub.cities}
+            words = {form for form, size in self.word_forms.items() if size < word_town}
+            found = self._ambiguous_at[word_town] = (words | self.listed_ambiguous) - hub_cities
+        return found
 
 
 def _yaml(name: str) -> Any:
@@ -156,8 +170,8 @@ def _load_gazetteer(data: EntityData, not_cities: set[str]) -> None:
         if form in data.city_forms:
             continue
         data.city_forms[form] = town.canonical
-        if row["word"] == "1" and pop < AUTO_AMBIGUOUS_MAX_POPULATION:
-            data.ambiguous.add(form)
+        if row["word"] == "1":
+            data.word_forms[form] = pop
         if row["elsewhere"] != "0":
             data.elsewhere.add(form)
     data.namesakes = {form: tuple(found) for form, found in towns.items() if len(found) > 1}
@@ -175,8 +189,10 @@ def _add_genitives(data: EntityData) -> None:
         ):
             continue
         data.city_forms[genitive] = canonical
-        if form in data.ambiguous:
-            data.ambiguous.add(genitive)
+        if form in data.word_forms:
+            data.word_forms[genitive] = data.word_forms[form]
+        if form in data.listed_ambiguous:
+            data.listed_ambiguous.add(genitive)
 
 
 def hub_list() -> list[str]:
@@ -192,12 +208,11 @@ def load() -> EntityData:
     data.not_cities = set(cities["not_cities"])
     _load_gazetteer(data, data.not_cities)
     data.city_forms.update(cities["aliases"])
+    data.listed_ambiguous = set(cities["ambiguous"])
     _add_genitives(data)
-    data.ambiguous.update(cities["ambiguous"])
     data.adjectives = dict(cities["adjectives"])
     data.organisations = list(cities["organisations"])
     _load_hubs(data)
-    for hub in data.hubs.values():  # a hub's own city reads as the city wherever it is written
-        data.ambiguous.difference_update(hub.cities)
+    data.ambiguous = data.ambiguous_at(AUTO_AMBIGUOUS_MAX_POPULATION)
     _load_sectors(data)
     return data

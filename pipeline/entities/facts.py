@@ -9,8 +9,6 @@ hub's sectors.
 
 from __future__ import annotations
 
-import re
-
 from spacy.tokens import Doc, Span, Token
 
 from pipeline.entities.data import EntityData
@@ -24,6 +22,7 @@ from pipeline.entities.hubs import (
 )
 from pipeline.entities.result import Fact
 from pipeline.entities.sents import (
+    cue_pattern,
     lowered_text,
     sentence_index,
     sentence_texts,
@@ -142,13 +141,13 @@ LEADING_CUES = frozenset({"für", "for"})
 LEAD_REACH = 3  # tokens from a leading sector to its hub: "für Logistik stehen Hamburg"
 NAMED_HUB_REACH = 7  # tokens from a hub to "hub": "Karlsruhe, the initiative's AI hub"
 # Words that state a focus, wherever the sectors stand: "wo die Mobilität im Mittelpunkt steht".
-STRONG_FOCUS = re.compile(
+STRONG_FOCUS = cue_pattern(
     r"schwerpunkt|fokus|focus|konzentrier|spezialisier|speciali[sz]|mittelpunkt|widm|\bsetz\w* auf\b"
     r"|\bbring\w* .{0,60}\bein\b|\bsteuer\w* .{0,60}\bbei\b|\bworks? on\b"
 )
 WEAK_CUE_REACH = 2  # tokens: "für die Logistik", "on mobility"
 # German puts the focus verb last: "soll sich auf Raumfahrt und Logistik konzentrieren".
-VERB_FINAL_FOCUS = re.compile(r"\bauf\b.*\b(?:konzentrier|spezialisier|fokussier|ausgerichtet|setz)")
+VERB_FINAL_FOCUS = cue_pattern(r"\bauf\b.*\b(?:konzentrier|spezialisier|fokussier|ausgerichtet|setz)")
 SITE_HEADS = ("hub", "standort", "netzwerk", "cluster", "zentrum")
 
 
@@ -168,7 +167,7 @@ def _site_compound_facts(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> l
     return facts
 
 
-HUB_FOR = re.compile(r"\bhubs? (?:für|for) ")
+HUB_FOR = cue_pattern(r"\bhubs? (?:für|for) ")
 
 
 def _hub_for_sector(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fact]:

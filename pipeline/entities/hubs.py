@@ -15,7 +15,7 @@ from spacy.tokens import Doc, Span
 
 import pipeline.entities.places as places
 from pipeline.entities.data import EntityData
-from pipeline.entities.sents import sentence_index, sentences_matching
+from pipeline.entities.sents import cue_pattern, sentence_index, sentences_matching
 from pipeline.entities.spans import SPANS_KEY
 
 # Cue patterns are lower case and run on the lowered text: case-insensitive regexes cost ~5x more.
@@ -25,7 +25,7 @@ INITIATIVE = re.compile(
     r"|zwölf (?:digital )?hubs|12 digital hubs|als digital hub|digital hub for|zuschlag als"
 )
 INITIATIVE_CASED = re.compile(r"Digital Hubs? für [A-ZÄÖÜ]")  # "Digital Hub für Insurtech", not "für ihre IT"
-OTHER_PROGRAMME = re.compile(
+OTHER_PROGRAMME = cue_pattern(
     r"digital innovation hubs?|\bedih\b|dwnrw|digitale wirtschaft nrw|regionalen? digital hubs"
     r"|(?:eigenen|internen) digital hub"
 )
@@ -33,7 +33,7 @@ DIGITAL_HUB = re.compile(r"digital[-\s]hubs?\b")
 # A sentence about hubs or sites, or about the focus of places ("Während Frankfurt auf Fintech setzt,
 # konzentriert sich Köln auf Insurtech"); the initiative's or agency's name alone places no hub ("… lud nach
 # Berlin").
-HUB_CUE = re.compile(
+HUB_CUE = cue_pattern(
     r"hub(?![- ]?(?:agency|agentur|initiative))|standort|location|ausgewählt|selected|schwerpunkt|fokus"
     r"|focus|konzentrier|spezialisier|speciali[sz]|\bsetz(?:t|en) (?:\w+ )?auf\b|im mittelpunkt"
     r"|\bworks? on\b|\bsteuer(?:t|n) .{0,60}\bbei\b|\bbring(?:t|en) .{0,60}\bein\b"
@@ -47,7 +47,7 @@ FOCUS_CUES = frozenset(
     | {"schwerpunkts"}
 )
 LOCATIVE = frozenset({"in", "im", "nach", "aus", "bei", "von", "zu", "zur", "to", "at", "from", "nahe"})
-ARISES = re.compile(r"entsteh|eröffne|\bopens?\b|gegründet|startet|\bsitz|ansässig|\bbased\b")
+ARISES = cue_pattern(r"entsteh|eröffne|\bopens?\b|gegründet|startet|\bsitz|ansässig|\bbased\b")
 JOINERS = frozenset({",", "und", "sowie", "and", "/", "-", "&", "oder"})
 CONNECTOR_WINDOW = 3  # tokens between a hub city and its sector in "Köln für Insurtech", "Munich on mobility"
 

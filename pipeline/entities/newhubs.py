@@ -13,16 +13,14 @@ an article or inflection ("Kiel", "Freiburg"), as INTERFACE.md writes hubs ("Jen
 
 from __future__ import annotations
 
-import re
-
 from spacy.tokens import Doc, Span
 
 import pipeline.entities.places as places
 from pipeline.entities.data import EntityData
 from pipeline.entities.hubs import ARISES, OTHER_PROGRAMME
-from pipeline.entities.sents import sentence_index, sentence_matches, sentences_matching
+from pipeline.entities.sents import cue_pattern, sentence_index, sentence_matches, sentences_matching
 
-ADDITION = re.compile(
+ADDITION = cue_pattern(
     r"aufgenommen|aufnehmen|\bnimmt\b.{0,80}\bauf\b|hinzu(?:kommen|gekommen)?\b"
     r"|\bneue[nrs]? (?:digital[- ])?hubs?|\bneue[nrs]? (?:de:hub|standorte?s?)\b"
     r"|\bwird\b.{0,40}\b(?:standort|de:hub|digital hub)"
@@ -30,9 +28,9 @@ ADDITION = re.compile(
     r"|(?:dreizehnte|vierzehnte|fünfzehnte|thirteenth|fourteenth)"
 )
 # The sentence must speak of the initiative's network, not of one hub ("Teams joined the Smart Systems Hub").
-NETWORK = re.compile(r"netzwerk|network|initiative|de:hub|digital[- ]hubs?\b|standort|location")
+NETWORK = cue_pattern(r"netzwerk|network|initiative|de:hub|digital[- ]hubs?\b|standort|location")
 # A bid, a wish or a refusal is no addition: "bewirbt sich", "will Teil … werden", "Mitbewerber", "applies".
-NOT_YET = re.compile(
+NOT_YET = cue_pattern(
     r"bewirb|bewerb|\bwill\b|\bwollen\b|möchte|hoff|\bkönnte|\bwürde|\bsoll\b.{0,40}\bprüf|abgelehnt|nicht\b"
     r"|\bwants?\b|\bappl(?:y|ies|ied)\b|\bbid\b|\bhopes?\b|\bnot\b"
 )

@@ -14,8 +14,11 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
+import pipeline.entities.document as document
+import pipeline.entities.names as name_rules
 import pipeline.entities.places as places
 from pipeline.entities.data import EntityData, load
+from pipeline.entities.rules import CityRules, current
 from pipeline.entities.spans import SPANS_KEY
 
 NAME_LABELS = frozenset({"HUBNAME", "HUBNAME_GENERIC", "OPERATOR"})
@@ -27,8 +30,6 @@ FUNCTION_WORDS = frozenset(
     | {"the", "are", "were", "where", "here", "there", "like", "whose", "true", "eine"}
 )
 DETERMINER_STEMS = ("unser", "ihr", "sein", "mein", "dein", "euer", "dies", "jen", "jed", "welch", "kein")
-LARGE_TOWN = 100_000  # from this size a town's name needs no place cue ("Bielefeld hat …")
-SMALL_WORD_TOWN = 20_000  # a word-like name of a smaller town needs a strong cue ("Stadt Wissen")
 # A place name takes no article in German: "die Winzer", "das Essen" are nouns, not the towns.
 ARTICLES = frozenset(
     {"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines", "the", "a"}
@@ -49,7 +50,7 @@ class Cue(IntEnum):
 def resolve(doc: Doc) -> Doc:
     """Pipeline component: accepted spans in doc.spans["hub_names"], ["cities"] and ["sectors"]."""
     names, rest = split_layers(doc)
-    cities, sectors = cities_and_sectors(rest, load(), names)
+    cities, sectors = cities_and_sectors(rest, load(), names, current())
     doc.spans["hub_names"], doc.spans["cities"], doc.spans["sectors"] = names, cities, sectors
     return doc
 
@@ -62,7 +63,7 @@ def split_layers(doc: Doc) -> tuple[list[Span], list[Span]]:
     return names, rest
 
 
-def _after_article(span: Span, data: EntityData) -> bool:
+def _after_article(span: Span, data: EntityData, rules: CityRules) -> bool:
     """'die Winzer aus Rüdesheim', 'im Norden': a one-word name after an article is a noun.
 
     English puts a city before a noun: "the Frankfurt fintech hub".
@@ -70,12 +71,12 @@ def _after_article(span: Span, data: EntityData) -> bool:
     if span.start == 0 or len(span) != 1:
         return False
     article = span.doc[span.start - 1].lower_
-    if article in ENGLISH_ARTICLES and cue_needed(span, data) is Cue.NONE:
+    if article in ENGLISH_ARTICLES and cue_needed(span, data, rules) is Cue.NONE:
         return False
     return article in ARTICLES
 
 
-def _after_adjective(span: Span, data: EntityData) -> bool:
+def _after_adjective(span: Span, data: EntityData, rules: CityRules) -> bool:
     """'einer eigenständigen Göttin', 'unserem Norden': a small town's name in a noun phrase is a noun.
 
     The word before is a determiner, or an inflected word after one; a verb ("waren Arnsberg und Meschede")
@@ -85,7 +86,7 @@ def _after_adjective(span: Span, data: EntityData) -> bool:
         return False
     doc = span.doc
     prev = doc[span.start - 1]
-    small = data.population.get(span.id_, 0) < LARGE_TOWN or span.text in data.ambiguous
+    small = data.population.get(span.id_, 0) < rules.large_town or span.text in _ambiguous(data, rules)
     if _determiner(prev):
         return small
     inflected = prev.is_lower and prev.text.endswith(INFLECTIONS) and prev.text not in FUNCTION_WORDS
@@ -94,55 +95,65 @@ def _after_adjective(span: Span, data: EntityData) -> bool:
     return inflected and noun_phrase and small
 
 
+def _ambiguous(data: EntityData, rules: CityRules) -> set[str]:
+    return data.ambiguous_at(rules.word_town)
+
+
 def _determiner(token: Token) -> bool:
     return token.is_lower and token.lower_.startswith(DETERMINER_STEMS)
 
 
-def _adjective_ok(span: Span) -> bool:
+def _adjective_ok(span: Span, rules: CityRules) -> bool:
     """'Leipziger Gründerszene' refers to the city; 'einen Hamburger braucht', 'Frankfurter Buchmesse' not."""
     nxt = span.doc[span.end] if span.end < len(span.doc) else None
     if nxt is None or not nxt.text[:1].isupper() or nxt.is_punct:
         return False
-    return not places.adjective_names_something_else(span)
+    return not name_rules.adjective_names_something_else(span, institutions=rules.institutions)
 
 
-def cue_needed(span: Span, data: EntityData) -> Cue:
+def cue_needed(span: Span, data: EntityData, rules: CityRules) -> Cue:
     """A hub city or a large town needs no cue, a small town a weak one, a word-like village or a name
     whose namesake abroad (or a district elsewhere) is far larger a strong one."""
     form, canonical = span.text, span.id_
     if form in data.elsewhere:
         return Cue.STRONG
-    if canonical in data.hub_of_city and form not in data.ambiguous:
+    ambiguous = _ambiguous(data, rules)
+    if canonical in data.hub_of_city and form not in ambiguous:
         return Cue.NONE
     population = data.population.get(canonical, 0)
-    if form in data.ambiguous:
-        return Cue.STRONG if population < SMALL_WORD_TOWN else Cue.WEAK
-    if population >= LARGE_TOWN or (len(span) > 1 and not form.startswith(("St.", "Sankt"))):
+    if form in ambiguous:
+        return Cue.STRONG if population < rules.small_word_town else Cue.WEAK
+    if population >= rules.large_town or (len(span) > 1 and not form.startswith(("St.", "Sankt"))):
         return Cue.NONE
     return Cue.WEAK
 
 
-def _rejected(span: Span, candidates: set[int], sectors: set[int], data: EntityData) -> bool:
-    """Inside a name, a noun, abroad, or a team: not the town, whatever cue it has."""
-    return (
-        _after_article(span, data)
-        or _after_adjective(span, data)
-        or places.part_of_a_name(span, candidates, sectors)
-        or places.abroad(span)
-        or places.a_team(span, candidates)
-    )
+def _rejected(span: Span, candidates: set[int], sectors: set[int], data: EntityData, rules: CityRules) -> str:
+    """Why the span is not the town whatever cue it has ("noun", "name", "abroad", "team"), or ""."""
+    if rules.nouns and (_after_article(span, data, rules) or _after_adjective(span, data, rules)):
+        return "noun"
+    chains, institutions = rules.name_chains, rules.institutions
+    if rules.names and name_rules.part_of_a_name(
+        span, candidates, sectors, chains=chains, institutions=institutions
+    ):
+        return "name"
+    if rules.abroad and places.abroad(span):
+        return "abroad"
+    return "team" if rules.teams and places.a_team(span, candidates) else ""
 
 
-def _has_cue(span: Span, needed: Cue, accepted: set[int], data: EntityData) -> bool:
+def _has_cue(span: Span, needed: Cue, accepted: set[int], data: EntityData, rules: CityRules) -> bool:
     if needed is Cue.NONE:
         return True
     if places.strong_cue(span, data):
         return True
-    word_like = span.text in data.ambiguous
-    return needed is Cue.WEAK and places.weak_cue(span, accepted, word_like=word_like)
+    word_like = span.text in _ambiguous(data, rules)
+    return needed is Cue.WEAK and places.weak_cue(
+        span, accepted if rules.lists else set(), word_like=word_like
+    )
 
 
-def _towns(rest: list[Span], names: list[Span], data: EntityData) -> list[Span]:
+def _towns(rest: list[Span], names: list[Span], data: EntityData, rules: CityRules) -> list[Span]:
     """The CITY spans that are the towns: in a hub's name always, elsewhere as the cues say.
 
     Two passes: a town in a list next to an accepted one ("Bergkamen, Unna und Lünen") has a cue.
@@ -151,15 +162,15 @@ def _towns(rest: list[Span], names: list[Span], data: EntityData) -> list[Span]:
     spans = [s for s in rest if s.label_ == "CITY"]
     candidates = {s.start for s in spans} | {s.end - 1 for s in spans}
     sectors = {s.end - 1 for s in rest if s.label_ == "SECTOR"}
-    kept = [
-        (s, cue_needed(s, data))
-        for s in spans
-        if s.start in in_hub_name or not _rejected(s, candidates, sectors, data)
-    ]
+    reasons = {
+        s.start: _rejected(s, candidates, sectors, data, rules) for s in spans if s.start not in in_hub_name
+    }
+    ambiguous = _ambiguous(data, rules)
+    kept = [(s, cue_needed(s, data, rules)) for s in spans if not reasons.get(s.start)]
     # Towns that are no words cue each other in a list ("betroffen waren Arnsberg und Meschede"); a word-like
     # name needs an accepted town next to it ("Bielefeld und Hamm").
     listed = {
-        i for s, needed in kept if needed is not Cue.STRONG and s.text not in data.ambiguous
+        i for s, needed in kept if needed is not Cue.STRONG and s.text not in ambiguous
         for i in (s.start, s.end - 1)
     }  # fmt: skip
     found: dict[int, Span] = {}
@@ -167,10 +178,20 @@ def _towns(rest: list[Span], names: list[Span], data: EntityData) -> list[Span]:
         for span, needed in kept:
             if span.start in found:
                 continue
-            if span.start in in_hub_name or _has_cue(span, needed, listed, data):
+            if span.start in in_hub_name or _has_cue(span, needed, listed, data, rules):
                 found[span.start] = span
                 listed |= {span.start, span.end - 1}
-    return [_as_meant(s, data) for s in found.values()]
+    towns = list(found.values())
+    if rules.village:
+        towns = [s for s in towns if s.start in in_hub_name or not _unplaced_village(s, towns, data, rules)]
+    return [_as_meant(s, data) for s in towns]
+
+
+def _unplaced_village(span: Span, towns: list[Span], data: EntityData, rules: CityRules) -> bool:
+    """A one-word village the text does not place in its region ("bei Geyer", "in Karenz")."""
+    if len(span) > 1 or data.population.get(span.id_, 0) >= rules.village:
+        return False
+    return not document.village_placed(span, towns, data, by_land=rules.village_by_land)
 
 
 def _as_meant(span: Span, data: EntityData) -> Span:
@@ -180,12 +201,17 @@ def _as_meant(span: Span, data: EntityData) -> Span:
 
 
 def cities_and_sectors(
-    rest: list[Span], data: EntityData, names: list[Span] | None = None
+    rest: list[Span], data: EntityData, names: list[Span] | None = None, rules: CityRules | None = None
 ) -> tuple[list[Span], list[Span]]:
     """Accepted CITY spans (label CITY, id = canonical) and SECTOR spans, in text order."""
-    cities = _towns(rest, names or [], data)
-    for span in rest:
-        if span.label_ == "CITY_ADJ" and _adjective_ok(span) and not places.part_of_a_name(span, set()):
+    rules = rules or current()
+    cities = _towns(rest, names or [], data, rules)
+    for span in rest if rules.adjectives else ():
+        if (
+            span.label_ == "CITY_ADJ"
+            and _adjective_ok(span, rules)
+            and not name_rules.part_of_a_name(span, set())
+        ):
             cities.append(Span(span.doc, span.start, span.end, label="CITY_ADJ", span_id=span.id_))
     cities.sort(key=lambda s: s.start)
     sectors = [s for s in rest if s.label_ == "SECTOR"]

@@ -1,0 +1,58 @@
+"""The CITY rules' switches and parameters, in one place, so each family can be measured on and off.
+
+Why: which cue a town's name needs is a trade of precision against recall, and a rule that only helps the
+pages it was written on is a fit. ``scripts/eval_entities.py --folds`` scores a setting by cross-validation
+(``--set``, ``--try``); the defaults below are the settings that won out of fold (docs/entities.md).
+
+``analyze`` reads the rules in effect (``current()``); ``using(rules)`` changes them for a block of code,
+per thread and task (a context variable), so the pipeline need not be rebuilt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class CityRules:
+    """Which context a written town name needs before it counts as the town (defaults: chosen by CV)."""
+
+    # Sizes (inhabitants of the municipality the form means).
+    large_town: int = 100_000  # from this size a town needs no place cue ("Bielefeld hat …")
+    small_word_town: int = 20_000  # below, a name that is also a word needs a strong cue ("Stadt Wissen")
+    word_town: int = 50_000  # below, a name the word lists flag ("Löhne", "Achim") needs a cue at all
+    # Families of rules that reject a candidate whatever its cue.
+    names: bool = True  # inside a name: "Landgericht Köln", "VfB Stuttgart", "Faber-Castell", "Hannover 96"
+    name_chains: bool = True  # "Universität Duisburg-Essen", "Bistum Rottenburg-Stuttgart": the chain too
+    institutions: bool = True  # "Handwerkskammer für München", "Berliner Kammergericht"
+    nouns: bool = True  # a noun after an article or in a noun phrase: "die Winzer", "einer mächtigen Göttin"
+    abroad: bool = True  # "im österreichischen Linz", "Linz (Österreich)"
+    teams: bool = True  # "3:1 gegen Augsburg" in a sentence about a match
+    # Families of cues.
+    lists: bool = True  # a list with another accepted town is a weak cue ("Arnsberg und Meschede")
+    adjectives: bool = True  # a city adjective before a capitalised word counts ("Leipziger Gründerszene")
+    # Document level (document.py): a one-word village under this size needs its region in the text (0: off)
+    village: int = 7_500
+    village_by_land: bool = True  # another town of its Land places it (False: only a town of its Kreis)
+
+
+DEFAULT = CityRules()
+_RULES: ContextVar[CityRules] = ContextVar("city_rules", default=DEFAULT)
+
+
+def current() -> CityRules:
+    """The rules ``analyze`` applies now."""
+    return _RULES.get()
+
+
+@contextmanager
+def using(rules: CityRules) -> Iterator[CityRules]:
+    """Apply ``rules`` to every ``analyze`` call inside the block (this thread or task only)."""
+    token = _RULES.set(rules)
+    try:
+        yield rules
+    finally:
+        _RULES.reset(token)

@@ -1,0 +1,90 @@
+"""The CITY rules can be switched per block of code, and the cross-validation in scripts/eval_entities.py
+decides between settings on the other folds and scores the held one."""
+
+from __future__ import annotations
+
+import threading
+
+from pipeline.entities import analyze
+from pipeline.entities.rules import CityRules, current, using
+from scripts.eval_entities import cross_validate, fold_of, objective, parse_rules
+
+
+def cities(text: str) -> set[str]:
+    return {m.canonical for m in analyze(text).mentions if m.label == "CITY"}
+
+
+def test_a_rule_family_switched_off_changes_what_analyze_finds_inside_the_block_only() -> None:
+    text = "Das Landgericht Köln hat die Klage abgewiesen."
+    assert cities(text) == set()
+    with using(CityRules(names=False)) as rules:
+        assert current() is rules
+        assert cities(text) == {"Köln"}
+    assert cities(text) == set()
+
+
+def test_a_larger_size_for_needing_no_cue_asks_a_smaller_town_for_one() -> None:
+    text = "Bielefeld hat einen neuen Bahnhof."
+    assert cities(text) == {"Bielefeld"}
+    with using(CityRules(large_town=400_000)):
+        assert cities(text) == set()
+        assert cities("Der neue Bahnhof in Bielefeld ist fertig.") == {"Bielefeld"}
+
+
+def test_the_rules_in_effect_belong_to_the_thread_that_set_them() -> None:
+    seen: list[CityRules] = []
+    with using(CityRules(teams=False)):
+        worker = threading.Thread(target=lambda: seen.append(current()))
+        worker.start()
+        worker.join()
+    assert seen == [CityRules()]
+
+
+def test_settings_are_parsed_by_the_type_of_each_rule() -> None:
+    base = CityRules()
+    assert parse_rules(["large_town=50000,200000"], base) == [
+        CityRules(large_town=50_000),
+        CityRules(large_town=200_000),
+    ]
+    assert parse_rules(["names=false&lists=off"], base) == [CityRules(names=False, lists=False)]
+
+
+def test_folds_are_fixed_by_the_file_name_and_cover_every_page() -> None:
+    files = [f"page{i}.html" for i in range(200)]
+    folds = [fold_of(f, 5) for f in files]
+    assert folds == [fold_of(f, 5) for f in files]
+    assert set(folds) == set(range(5))
+
+
+ORGS = ["Landgericht", "Universität", "Feuerwehr", "Amtsgericht", "Hochschule", "Stadtsparkasse"]
+TOWNS = [("Köln", "Köln"), ("Bonn", "Bonn"), ("Mainz", "Mainz"), ("Dresden", "Dresden"), ("Kiel", "Kiel")]
+
+
+def pages_with_a_town_inside_a_name() -> list[dict[str, object]]:
+    """Each page names a town inside an organisation's name and, after "in", a town that counts."""
+    pages = []
+    for i, org in enumerate(ORGS * 2):
+        inside, (place, canonical) = TOWNS[i % 5][0], TOWNS[(i + 2) % 5]
+        text = f"Die {org} {inside} lud Gäste ein. Die Feier fand in {place} statt."
+        pages.append({"file": f"page{i}.html", "text": text, "cities": [canonical]})
+    return pages
+
+
+def test_cross_validation_keeps_the_rules_that_win_out_of_fold() -> None:
+    """Reading a town inside a name costs precision on every training part: each fold keeps the rules in
+    effect, and the out-of-fold total is then the figure over all pages."""
+    pages = pages_with_a_town_inside_a_name()
+    rows, chosen, base = cross_validate(pages, 3, [CityRules(), CityRules(names=False)])
+    assert [row["chosen"] for row in rows] == [0, 0, 0]
+    assert (chosen.tp, chosen.fp, chosen.fn) == (base.tp, base.fp, base.fn) == (12, 0, 0)
+    assert sum(row["pages"] for row in rows) == len(pages)
+    assert sum(row["each"][1].fp for row in rows) == 12
+
+
+def test_cross_validation_adopts_a_setting_that_wins_on_the_training_folds() -> None:
+    """Offered only the worse setting first, every fold switches to the better one."""
+    pages = pages_with_a_town_inside_a_name()
+    rows, chosen, base = cross_validate(pages, 3, [CityRules(names=False), CityRules()])
+    assert [row["chosen"] for row in rows] == [1, 1, 1]
+    assert (chosen.fp, base.fp) == (0, 12)
+    assert objective(chosen) > objective(base)
