@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import sqlite_utils
 
@@ -10,9 +11,30 @@ from pipeline.store.schema import now_iso
 from pipeline.store.transactions import transaction
 
 
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    """What the last fetch of a URL left: its validators, and the announcement URL its page was saved
+    under (its rel=canonical) when that differs, which a 304 or a 404 must reach."""
+
+    requested: str
+    etag: str | None = None
+    last_modified: str | None = None
+    stored_url: str | None = None
+
+    @property
+    def announcement_url(self) -> str:
+        return self.stored_url or self.requested
+
+
+def cache_entry(db: sqlite_utils.Database, url: str) -> CacheEntry:
+    """One indexed read per article a run fetches (validators and stored URL together)."""
+    row = db.execute("SELECT etag, last_modified, stored_url FROM http_cache WHERE url = ?", [url]).fetchone()
+    return CacheEntry(url, *row) if row else CacheEntry(url)
+
+
 def cache_headers(db: sqlite_utils.Database, url: str) -> tuple[str | None, str | None]:
-    row = db.execute("SELECT etag, last_modified FROM http_cache WHERE url = ?", [url]).fetchone()
-    return (row[0], row[1]) if row else (None, None)
+    entry = cache_entry(db, url)
+    return entry.etag, entry.last_modified
 
 
 def save_cache_headers(
@@ -40,8 +62,7 @@ def announcement_url(db: sqlite_utils.Database, requested: str) -> str:
 
     A 304 or a 404 answers for the requested URL; the announcement may carry the page's canonical one.
     """
-    row = db.execute("SELECT stored_url FROM http_cache WHERE url = ?", [requested]).fetchone()
-    return row[0] if row and row[0] else requested
+    return cache_entry(db, requested).announcement_url
 
 
 def start_run(db: sqlite_utils.Database) -> int:
