@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -82,13 +83,14 @@ class RunResult:
 
     @property
     def counts(self) -> dict[str, int]:
+        tally = Counter(item.status for s in self.sources for item in s.items)  # one pass over the items
         return {
             "sources_ok": sum(not s.failed for s in self.sources),
             "sources_failed": sum(s.failed for s in self.sources),
-            "new": self.total("new"),
-            "changed": self.total("changed"),
-            "unchanged": self.total("unchanged") + self.total("not_modified"),
-            "errors": self.total("error") + sum(s.error is not None for s in self.sources),
+            "new": tally["new"],
+            "changed": tally["changed"],
+            "unchanged": tally["unchanged"] + tally["not_modified"],
+            "errors": tally["error"] + sum(s.error is not None for s in self.sources),
         }
 
     @property
@@ -235,7 +237,7 @@ async def _run_source(sr: SourceRun, ctx: Context) -> None:
         discovery = await discover(
             source,
             ctx.fetcher,
-            known=lambda urls: announcements.known_urls(db, urls),
+            known=lambda urls: known_urls(db, urls),
             last_fetched=lambda urls: crawlstate.crawl_last_fetched(db, urls),
         )
     except (HubwatchError, Skip) as exc:
@@ -264,6 +266,13 @@ async def _run_source(sr: SourceRun, ctx: Context) -> None:
         crawlstate.source_failed(db, source.id, error=sr.problem, items=sr.found, run_id=ctx.run_id)
     else:
         crawlstate.source_ok(db, source.id, items=sr.found, run_id=ctx.run_id)
+
+
+def known_urls(db: sqlite_utils.Database, urls: list[str]) -> set[str]:
+    """Listed URLs already read: an announcement's, or one whose page was saved under its rel=canonical
+    (a listing of such links stops early like any other page of known articles)."""
+    known = announcements.known_urls(db, urls)
+    return known | crawlstate.saved_elsewhere(db, [url for url in urls if url not in known])
 
 
 def _check_yield(sr: SourceRun, discovery: Discovery, ctx: Context) -> None:

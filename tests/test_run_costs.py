@@ -19,7 +19,7 @@ from pipeline.store.schema import open_db
 from pipeline.workers import Backlog
 from tests.germansite import ARTICLES
 from tests.localsite import LocalSite, Page
-from tests.test_crawl import rows, run, source, write_config
+from tests.test_crawl import print_page_with_canonical, rows, run, source, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
 # A whole `hubwatch run` in its own process, reporting what it loaded and started: in the test process
@@ -140,3 +140,20 @@ def test_sources_of_one_origin_share_their_connection(cached_site: Path, german_
     paths = {hit.path for hit in german_site.log}
     assert {"/robots.txt", "/feed.xml", "/news/"} <= paths and len(german_site.log) > len(ARTICLES)
     assert len({hit.client for hit in german_site.log}) == 1  # per_host_concurrency 1: one connection
+
+
+def test_a_listing_of_links_saved_under_their_canonical_stops_early_when_read_again(
+    german_site: LocalSite, tmp_path: Path
+) -> None:
+    print_page_with_canonical(german_site)  # /druck.html, saved under /kanonisch/…
+    u = german_site.url
+    german_site.add(
+        "/liste/", f'<a class="t" href="/druck.html">Druck</a><a class="next" href="{u}/liste/2">2</a>'
+    )
+    german_site.add("/liste/2", f'<a class="t" href="/artikel/{ARTICLES[4]["slug"]}.html">Älter</a>')
+    config = write_config(tmp_path, source("liste", "listing", f"{u}/liste/", links="a.t", next="a.next"))
+    assert run(config)[0] == 0
+    assert len(german_site.hits("/liste/2")) == 1
+    assert run(config)[0] == 0  # page 1 lists only what was read: no older page is asked for again
+    assert len(german_site.hits("/liste/2")) == 1
+    assert rows(config, "SELECT count(*) FROM announcements") == [(2,)]

@@ -65,6 +65,17 @@ def announcement_url(db: sqlite_utils.Database, requested: str) -> str:
     return cache_entry(db, requested).announcement_url
 
 
+def saved_elsewhere(db: sqlite_utils.Database, urls: list[str]) -> set[str]:
+    """Requested URLs whose page was saved under another URL (its rel=canonical): read before."""
+    found: set[str] = set()
+    for i in range(0, len(urls), 500):
+        chunk = urls[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT url FROM http_cache WHERE url IN ({marks}) AND stored_url IS NOT NULL"
+        found |= {row[0] for row in db.execute(sql, chunk)}
+    return found
+
+
 def start_run(db: sqlite_utils.Database) -> int:
     """Open a run; a run still `running` was killed (the caller holds the run lock): close it as failed."""
     with transaction(db):
