@@ -20,7 +20,7 @@ import sqlite_utils
 
 from pipeline.config import Config, Source
 from pipeline.crawl.discover import Discovery, Link, discover
-from pipeline.crawl.fetch import Fetcher, FetchRecord, NotModified, Response
+from pipeline.crawl.fetch import Fetcher, NotModified, Response
 from pipeline.crawl.urls import canonical_url, rel_canonical
 from pipeline.errors import ConfigError, ExtractError, FetchError, HubwatchError, Skip
 from pipeline.lock import run_lock
@@ -156,7 +156,7 @@ async def run_pass(
     result = RunResult(run_id, [SourceRun(s) for s in sources])
     pool = Workers(config.settings.extract_workers)
     backlog = Backlog(backlog_limit(pool.size))
-    log, seen = FetchLog(db, run_id), SeenLog(db)
+    log, seen = crawlstate.FetchLog(db, run_id), crawlstate.SeenLog(db)
     try:
         async with Fetcher(config.settings, recorder=log, gate=backlog.wait) as fetcher:
             now = now or datetime.now(UTC)
@@ -186,49 +186,6 @@ def _log_extraction(pool: Workers, backlog: Backlog) -> None:
         pool.in_process,
         backlog.peak,
     )
-
-
-class Batched:
-    """Rows written together, BATCH at a time and at the end of the pass, so the pass does not commit
-    once per request or per 304 (a crash loses at most one batch of bookkeeping, which the next run
-    writes again)."""
-
-    BATCH = 100
-
-    def __init__(self, write: Callable[[list[tuple]], None]) -> None:
-        self.write = write
-        self.pending: list[tuple] = []
-
-    def add(self, row: tuple) -> None:
-        self.pending.append(row)
-        if len(self.pending) >= self.BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.pending:
-            rows, self.pending = self.pending, []
-            self.write(rows)
-
-
-class FetchLog(Batched):
-    """Every request the fetcher makes becomes a row of `fetches`."""
-
-    def __init__(self, db: sqlite_utils.Database, run_id: int) -> None:
-        super().__init__(lambda rows: crawlstate.crawl_record_fetches(db, run_id, rows))
-
-    def __call__(self, r: FetchRecord) -> None:
-        row = (r.source_id, r.url, r.status_code, int(r.not_modified), r.error, r.elapsed_ms, r.size)
-        self.add((*row, schema.now_iso()))
-
-
-class SeenLog(Batched):
-    """Every 304 touches its announcement's `last_seen_at`."""
-
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        super().__init__(lambda rows: announcements.touch_seen_many(db, rows))
-
-    def __call__(self, url: str) -> None:
-        self.add((schema.now_iso(), url))
 
 
 async def _run_source(sr: SourceRun, ctx: Context) -> None:

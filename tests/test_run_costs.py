@@ -14,7 +14,8 @@ import pytest
 
 from pipeline.config import load_config, parse_config
 from pipeline.crawl.fetch import Fetcher
-from pipeline.run import Batched, run_pass
+from pipeline.run import run_pass
+from pipeline.store.crawlstate import Batched
 from pipeline.store.schema import open_db
 from pipeline.workers import Backlog
 from tests.germansite import ARTICLES

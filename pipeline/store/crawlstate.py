@@ -1,14 +1,20 @@
-"""The crawler's bookkeeping: runs, source health, the HTTP cache's validators and the fetch log."""
+"""The crawler's bookkeeping: runs, source health, the HTTP cache's validators, the fetch log and the
+`last_seen_at` touches of 304s (both written in batches)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
+from pipeline.store.announcements import touch_seen_many
 from pipeline.store.schema import now_iso
 from pipeline.store.transactions import transaction
+
+if TYPE_CHECKING:
+    from pipeline.crawl.fetch import FetchRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,3 +172,46 @@ def crawl_record_fetches(db: sqlite_utils.Database, run_id: int, records: Iterab
                bytes, fetched_at) VALUES (?,?,?,?,?,?,?,?,?)""",
             [(run_id, *record) for record in records],
         )
+
+
+class Batched:
+    """Rows written together, BATCH at a time and at the end of the pass, so the pass does not commit
+    once per request or per 304 (a crash loses at most one batch of bookkeeping, which the next run
+    writes again)."""
+
+    BATCH = 100
+
+    def __init__(self, write: Callable[[list[tuple]], None]) -> None:
+        self.write = write
+        self.pending: list[tuple] = []
+
+    def add(self, row: tuple) -> None:
+        self.pending.append(row)
+        if len(self.pending) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            rows, self.pending = self.pending, []
+            self.write(rows)
+
+
+class FetchLog(Batched):
+    """Every request the fetcher makes becomes a row of `fetches`."""
+
+    def __init__(self, db: sqlite_utils.Database, run_id: int) -> None:
+        super().__init__(lambda rows: crawl_record_fetches(db, run_id, rows))
+
+    def __call__(self, r: FetchRecord) -> None:
+        row = (r.source_id, r.url, r.status_code, int(r.not_modified), r.error, r.elapsed_ms, r.size)
+        self.add((*row, now_iso()))
+
+
+class SeenLog(Batched):
+    """Every 304 touches its announcement's `last_seen_at`."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        super().__init__(lambda rows: touch_seen_many(db, rows))
+
+    def __call__(self, url: str) -> None:
+        self.add((now_iso(), url))
