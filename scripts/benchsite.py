@@ -21,6 +21,7 @@ import contextlib
 import gzip
 import hashlib
 import multiprocessing
+import signal
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -143,6 +144,10 @@ class Site:
         self._process.join(10)
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Serve the site in the foreground, for profiling or timing one command against it."""
     import argparse
@@ -155,6 +160,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the server process as Ctrl-C does
     with Site(args.articles, args.listings, args.latency, port=args.port) as site:
         print(f"serving {site.pages} at {site.url}/list/1.html (Ctrl-C stops)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
