@@ -9,26 +9,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import escape
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import sqlite_utils
 
 from pipeline.config import Config, Source
 from pipeline.crawl.discover import Discovery, Link, discover
-from pipeline.crawl.fetch import Fetcher, FetchRecord, NotModified, Response
+from pipeline.crawl.fetch import Fetcher, NotModified, Response
 from pipeline.crawl.found import Known
 from pipeline.crawl.recheck import plan_rechecks
 from pipeline.crawl.urls import canonical_url, rel_canonical
-from pipeline.deliver.digest import DigestOutcome, send_pending
 from pipeline.entities import listed_hubs
 from pipeline.errors import ConfigError, ExtractError, FetchError, HubwatchError, Skip
 from pipeline.lock import run_lock
 from pipeline.store import announcements, archive, crawlstate, hubs, schema, sitemaptrust, transactions
-from pipeline.workers import Context, Workers, reanalyse_raw
+from pipeline.workers import Backlog, Context, Workers, backlog_limit, reanalyse_raw
+
+if TYPE_CHECKING:  # the digest's modules (templates, mail) load only when a digest is sent
+    from pipeline.deliver.digest import DigestOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -75,19 +78,22 @@ class RunResult:
     run_id: int
     sources: list[SourceRun]
     digest: DigestOutcome | None = None
+    analysed: int = 0  # pages extracted and analysed (an unchanged run: 0)
+    pool_started: bool = False  # whether extraction worker processes were started
 
     def total(self, status: ItemStatus) -> int:
         return sum(s.count(status) for s in self.sources)
 
     @property
     def counts(self) -> dict[str, int]:
+        tally = Counter(item.status for s in self.sources for item in s.items)  # one pass over the items
         return {
             "sources_ok": sum(not s.failed for s in self.sources),
             "sources_failed": sum(s.failed for s in self.sources),
-            "new": self.total("new"),
-            "changed": self.total("changed"),
-            "unchanged": self.total("unchanged") + self.total("not_modified"),
-            "errors": self.total("error") + sum(s.error is not None for s in self.sources),
+            "new": tally["new"],
+            "changed": tally["changed"],
+            "unchanged": tally["unchanged"] + tally["not_modified"],
+            "errors": tally["error"] + sum(s.error is not None for s in self.sources),
         }
 
     @property
@@ -122,6 +128,8 @@ def run_daily(
         try:
             result = asyncio.run(run_pass(config, db, sources, progress=progress, now=now))
             if digest and (config.settings.digest.recipient_groups or config.settings.notify):
+                from pipeline.deliver.digest import send_pending
+
                 result.digest = send_pending(db, config.settings, now=now)
             return result
         finally:
@@ -151,10 +159,12 @@ async def run_pass(
     run_id = crawlstate.start_run(db)
     result = RunResult(run_id, [SourceRun(s) for s in sources])
     pool = Workers(config.settings.extract_workers)
-    log = FetchLog(db, run_id)
+    backlog = Backlog(backlog_limit(pool.size))
+    log, seen = crawlstate.FetchLog(db, run_id), crawlstate.SeenLog(db)
     try:
-        async with Fetcher(config.settings, recorder=log) as fetcher:
-            ctx = Context(db, run_id, fetcher, config.settings, pool, progress, now or datetime.now(UTC))
+        async with Fetcher(config.settings, recorder=log, gate=backlog.wait) as fetcher:
+            now = now or datetime.now(UTC)
+            ctx = Context(db, run_id, fetcher, config.settings, pool, progress, now, backlog, seen)
             await asyncio.gather(*(_run_source(sr, ctx) for sr in result.sources))
     except BaseException:
         crawlstate.finish_run(db, run_id, status="failed", counts=result.counts)
@@ -162,37 +172,31 @@ async def run_pass(
     finally:
         pool.close()
         log.flush()
+        seen.flush()
+        result.analysed, result.pool_started = pool.pooled + pool.in_process, pool.started
+        _log_extraction(pool, backlog)
     crawlstate.finish_run(db, run_id, status=result.status, counts=result.counts)
     return result
 
 
-class FetchLog:
-    """Every request the fetcher makes becomes a row of `fetches`, written in batches (and at the end
-    of the pass) so the pass does not commit once per request."""
-
-    BATCH = 100
-
-    def __init__(self, db: sqlite_utils.Database, run_id: int) -> None:
-        self.db, self.run_id = db, run_id
-        self.pending: list[tuple] = []
-
-    def __call__(self, r: FetchRecord) -> None:
-        row = (r.source_id, r.url, r.status_code, int(r.not_modified), r.error, r.elapsed_ms, r.size)
-        self.pending.append((*row, schema.now_iso()))
-        if len(self.pending) >= self.BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.pending:
-            rows, self.pending = self.pending, []
-            crawlstate.crawl_record_fetches(self.db, self.run_id, rows)
+def _log_extraction(pool: Workers, backlog: Backlog) -> None:
+    if not pool.started:
+        logger.info("extraction: %d pages in this process, no worker processes started", pool.in_process)
+        return
+    logger.info(
+        "extraction: %d pages in %d worker processes, %d in this process; at most %d fetched pages waited",
+        pool.pooled,
+        pool.size,
+        pool.in_process,
+        backlog.peak,
+    )
 
 
 def _known_if_walked_through(db: sqlite_utils.Database, source_id: str, run_id: int) -> Known:
     """What discovery may treat as known (a listing stops at a page of known articles): the stored URLs,
     or nothing when the source's last pass was cut short, so this pass reads its listing through."""
     if crawlstate.walked_through(db, source_id, run_id=run_id):
-        return lambda urls: announcements.known_urls(db, urls)
+        return lambda urls: known_urls(db, urls)
     return lambda _urls: set()
 
 
@@ -231,6 +235,13 @@ async def _run_source(sr: SourceRun, ctx: Context) -> None:
         crawlstate.source_failed(db, source.id, error=sr.problem, items=sr.found, run_id=ctx.run_id)
     else:
         crawlstate.source_ok(db, source.id, items=sr.found, run_id=ctx.run_id)
+
+
+def known_urls(db: sqlite_utils.Database, urls: list[str]) -> set[str]:
+    """Listed URLs already read: an announcement's, or one whose page was saved under its rel=canonical
+    (a listing of such links stops early like any other page of known articles)."""
+    known = announcements.known_urls(db, urls)
+    return known | crawlstate.saved_elsewhere(db, [url for url in urls if url not in known])
 
 
 def _check_yield(sr: SourceRun, discovery: Discovery, ctx: Context) -> None:
@@ -282,20 +293,20 @@ async def _process(item: ArticleRun, link: Link, source: Source, ctx: Context) -
         await _store_page(item, link, source, ctx, html=_inline_html(link), url=link.url)
         return
     ctx.claim(link.url, source.id)
-    etag, last_modified = crawlstate.cache_headers(ctx.db, link.url)
+    cached = crawlstate.cache_entry(ctx.db, link.url)
     try:
         response = await ctx.fetcher.fetch(
-            link.url, source_id=source.id, etag=etag, last_modified=last_modified
+            link.url, source_id=source.id, etag=cached.etag, last_modified=cached.last_modified
         )
     except FetchError as exc:
-        stored = crawlstate.announcement_url(ctx.db, link.url)
+        stored = cached.announcement_url
         if exc.status_code in GONE and announcements.known_urls(ctx.db, [stored]):
             announcements.mark_gone(ctx.db, stored, schema.now_iso())
             item.status, item.error = "gone", f"HTTP {exc.status_code}"
             return
         raise
     if isinstance(response, NotModified):
-        announcements.touch_seen(ctx.db, crawlstate.announcement_url(ctx.db, link.url), schema.now_iso())
+        ctx.seen(cached.announcement_url)
         item.status = "not_modified"
         return
     html = response.text
@@ -327,14 +338,18 @@ async def _store_page(
     url: str,
     raw: Response | None = None,
 ) -> None:
-    article, analysis = await ctx.analyse(html, url, source.content, link.published)
-    if raw is not None:
-        archive.save_raw(
-            ctx.db, url=url, source_id=source.id, body=raw.content, content_type=raw.content_type
+    ctx.backlog.enter()  # this page's body is held until it is stored
+    try:
+        article, analysis = await ctx.analyse(html, url, source.content, link.published)
+        if raw is not None:
+            archive.save_raw(
+                ctx.db, url=url, source_id=source.id, body=raw.content, content_type=raw.content_type
+            )
+        saved = announcements.save_article(
+            ctx.db, source_id=source.id, url=url, article=article, analysis=analysis
         )
-    saved = announcements.save_article(
-        ctx.db, source_id=source.id, url=url, article=article, analysis=analysis
-    )
+    finally:
+        ctx.backlog.leave()
     item.url, item.status = url, saved.change
 
 

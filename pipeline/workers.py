@@ -1,9 +1,15 @@
 """Extraction and entity analysis off the event loop, and the per-run context the runner passes around.
 
 trafilatura and the entity analysis are CPU-bound: run in the loop's thread they stall every
-download. `Workers` runs them in a small process pool (started on first use, so an unchanged run
-never pays for it), while database writes stay in the loop's thread: SQLite has one writer anyway,
-and one thread owning the connection needs no locking.
+download. `Workers` runs them in a small process pool, while database writes stay in the loop's
+thread: SQLite has one writer anyway, and one thread owning the connection needs no locking.
+
+What a pass pays for only when a page needs it (docs/performance.md): the extraction and entity
+modules are imported, the spaCy pipeline built and the pool started at the first page that must be
+extracted, never for a run of 304s. The pool starts in a thread, so downloads go on meanwhile; its
+fork server loads and warms extraction once (`pipeline.prefork`) and every worker is forked warm
+from it. `Backlog` bounds how many fetched pages wait for extraction, so memory stays flat when the
+network is faster than the CPU.
 """
 
 from __future__ import annotations
@@ -11,21 +17,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import sqlite_utils
 
 from pipeline.charset import decode_body
 from pipeline.config import Settings
 from pipeline.crawl.fetch import Fetcher
-from pipeline.entities import Analysis, analyze
 from pipeline.errors import ExtractError, Skip
-from pipeline.extract import Article, extract_article
+
+if TYPE_CHECKING:  # imported where a page is analysed: an unchanged run never loads them
+    from pipeline.entities import Analysis
+    from pipeline.extract import Article
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +42,26 @@ Job = TypeVar("Job")
 Result = TypeVar("Result")
 
 POOL_MIN_PAGES = 24  # fewer pages in a run are analysed in the loop's thread: starting workers costs more
+BACKLOG_PER_WORKER = 8  # fetched pages that may wait per extraction process before new requests wait
+PRELOAD = "pipeline.prefork"  # imported by the fork server before it forks a worker: warms extraction
+WARM_UP_PAGE = """<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">
+<title>Digital Hub Initiative: Neuer Standort in Leipzig | Warm-up</title>
+<meta property="article:published_time" content="2017-04-20T09:00:00+02:00"></head><body>
+<nav><a href="/">Startseite</a></nav><article><h1>Digital Hub Initiative: Neuer Standort in Leipzig</h1>
+<p>Veröffentlicht am 20. April 2017</p>
+<p>Die Digital Hub Initiative des Bundesministeriums für Wirtschaft und Energie wächst: Der Smart
+Systems Hub Dresden/Leipzig bündelt Kompetenzen für das Internet der Dinge und Künstliche Intelligenz.</p>
+<p>Münchner und Kölner Start-ups arbeiten dort mit Mittelständlern an Mobilität und Logistik.</p>
+</article><footer>Impressum</footer></body></html>"""
 
 
 def analyse_page(
     html: str, url: str, selector: str | None, feed_date: date | datetime | None
 ) -> tuple[Article, Analysis]:
     """extract → entities for one page; a top-level function so a worker process can run it."""
+    from pipeline.entities import analyze
+    from pipeline.extract import extract_article
+
     article = extract_article(html, url, content_selector=selector, feed_date=feed_date)
     return article, analyze(article.text, article.title)
 
@@ -51,10 +74,23 @@ def reanalyse_raw(url: str, selector: str | None, body: bytes) -> tuple[Article,
         return str(exc)
 
 
+def warm_up() -> None:
+    """Run one sample page through extraction and entities, so that what they build lazily (spaCy's
+    pipeline, dateparser's German and English patterns) exists before the first real page."""
+    try:
+        analyse_page(WARM_UP_PAGE, "https://warm-up.invalid/artikel", None, None)
+    except Exception:  # a warm-up must never stop the fork server: the workers then warm on their own
+        logger.exception("extraction warm-up failed")
+
+
 def _warm_up() -> None:
-    """Import the heavy modules in each worker before the first page arrives."""
+    """Each worker's initializer: nothing left to do when it was forked from the warmed fork server."""
     import pipeline.entities
     import pipeline.extract  # noqa: F401
+
+
+def _ready() -> None:
+    """A no-op job: its result says the worker is up."""
 
 
 class Workers:
@@ -63,16 +99,45 @@ class Workers:
     def __init__(self, size: int) -> None:
         self.size = size
         self._pool: Executor | None = None
+        self._starting: asyncio.Future[Executor] | None = None
+        self.pooled = 0  # pages analysed in the pool this run
+        self.in_process = 0  # pages analysed in the caller's thread
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None or self._starting is not None
+
+    def wanted(self, pending: int) -> bool:
+        """The pool pays off once `pending` pages justify its start (about a second of CPU)."""
+        return self._pool is not None or (self.size > 0 and pending >= POOL_MIN_PAGES)
 
     def pool(self, pending: int) -> Executor | None:
-        """The pool, once `pending` pages justify starting it (a start costs about a second)."""
-        if self._pool is None and (not self.size or pending < POOL_MIN_PAGES):
+        """The pool, started here (blocking) once `pending` pages justify it; for batch work."""
+        if not self.wanted(pending):
             return None
-        if self._pool is None:
-            # forkserver: workers forked from a clean server, not from this multi-threaded process
-            context = multiprocessing.get_context("forkserver")
-            self._pool = ProcessPoolExecutor(self.size, mp_context=context, initializer=_warm_up)
-        return self._pool
+        return self._pool or self._start()
+
+    async def ready(self, pending: int) -> Executor | None:
+        """The pool for the event loop: started in a thread, so downloads go on while it warms."""
+        if not self.wanted(pending):
+            return None
+        if self._pool is not None:
+            return self._pool
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(asyncio.to_thread(self._start))
+        return await asyncio.shield(self._starting)
+
+    def _start(self) -> Executor:
+        began = time.monotonic()
+        # forkserver: workers forked from a clean (and warmed) server, not from this multi-threaded process
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["__main__", PRELOAD])  # takes effect when the server starts
+        pool = ProcessPoolExecutor(self.size, mp_context=context, initializer=_warm_up)
+        for started in [pool.submit(_ready) for _ in range(self.size)]:
+            started.result()  # one job per worker: each submit starts a process
+        self._pool = pool
+        logger.info("extraction: %d worker processes ready in %.1f s", self.size, time.monotonic() - began)
+        return pool
 
     def map_ordered(
         self, fn: Callable[..., Result], jobs: Iterable[tuple[Job, tuple[object, ...]]], pending: int
@@ -102,6 +167,36 @@ class Workers:
             self._pool = None
 
 
+class Backlog:
+    """Pages fetched and not yet stored. While it is full, new requests wait (`Fetcher(gate=...)`), so a
+    run whose extraction is slower than its downloads holds a bounded number of pages in memory."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.size, self.peak = limit, 0, 0
+        self._room = asyncio.Event()
+        self._room.set()
+
+    async def wait(self) -> None:
+        while self.size >= self.limit:
+            self._room.clear()
+            await self._room.wait()
+
+    def enter(self) -> None:
+        self.size += 1
+        self.peak = max(self.peak, self.size)
+        if self.size >= self.limit:
+            self._room.clear()
+
+    def leave(self) -> None:
+        self.size -= 1
+        if self.size < self.limit:
+            self._room.set()
+
+
+def backlog_limit(workers: int) -> int:
+    return BACKLOG_PER_WORKER * max(1, workers)
+
+
 @dataclass
 class Context:
     """What every source and article of one pass shares."""
@@ -113,6 +208,8 @@ class Context:
     workers: Workers
     progress: Callable[[str, int], None] | None
     now: datetime
+    backlog: Backlog = field(default_factory=lambda: Backlog(BACKLOG_PER_WORKER))
+    seen: Callable[[str], None] = lambda url: None  # a 304 for this announcement URL (batched writes)
     claimed: dict[str, str] = field(default_factory=dict)  # canonical URL -> source id, this run
     pending: int = 0  # links found so far in this run
 
@@ -125,8 +222,10 @@ class Context:
     async def analyse(
         self, html: str, url: str, selector: str | None, feed_date: date | datetime | None
     ) -> tuple[Article, Analysis]:
-        pool = self.workers.pool(self.pending)
+        pool = await self.workers.ready(self.pending)
         if pool is None:
+            self.workers.in_process += 1
             return analyse_page(html, url, selector, feed_date)
+        self.workers.pooled += 1
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(pool, analyse_page, html, url, selector, feed_date)

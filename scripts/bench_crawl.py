@@ -1,222 +1,204 @@
 #!/usr/bin/env python
-"""Crawl throughput against its two bounds, on loopback only.
+"""hubwatch's crawl end to end against its bounds and a peer, in one run, on loopback only.
 
-Serves N German article pages from H local hosts (one port each on 127.0.0.1, so H origins) that
-answer after a fixed latency L and support ETag/304, crawls them through the real pipeline
-(discover → fetch → extract → entities → store), and prints pages/s next to
+The setup (scripts/benchsite.py): one local site of N real article pages (../shared/data/extraction,
+read at run time; the test fixtures' pages without it) behind L listing pages, every response after a
+fixed latency, ETag/304 on the articles. Each round, alternating:
 
-- the network bound: H × per_host_concurrency / L, and
-- the CPU bound: the same pages extracted, analysed and stored from memory, no network, with the
-  same worker processes,
+1. hubwatch's first run into an empty database: `python -m pipeline run` as a whole process (start-up,
+   configuration, discovery, fetch, extraction, entities, versions, fingerprints, search index);
+2. hubwatch's unchanged second run: every article answers 304;
+3. the peer, Scrapy + trafilatura + sqlite (scripts/bench_scrapy.py), on the same pages with the same
+   concurrency, as a whole process.
 
-then the wall time of a second, unchanged run (every page answers 304).
+It prints each run's wall time, CPU and peak memory (scripts/procwatch.py), then the ratios of each
+round and their median: the unchanged run against the first, the network bound of the unchanged run
+(its requests at this concurrency and latency) against the first, hubwatch's articles/s against the
+peer's, and the first run against the CPU bound (the same pages extracted, analysed and stored from
+memory in the same worker processes, no network, measured before and after the rounds).
 
-    /work/main/.venv/bin/python scripts/bench_crawl.py --hosts 10 --per-host 4 --latency 0.05 --articles 2000
+    python scripts/bench_crawl.py                       # 1,000 articles, 20 listings, 50 ms, 16, 2 rounds
+    python scripts/bench_crawl.py --articles 200 --rounds 1 --no-peer
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import hashlib
+import importlib.util
 import multiprocessing
 import os
+import statistics
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
-from pipeline.config import parse_config  # noqa: E402
-from pipeline.run import run_pass  # noqa: E402
+from benchsite import LOOPBACK, Site, article_bodies  # noqa: E402
+from procwatch import Usage, measure  # noqa: E402
+
+from pipeline.charset import decode_body  # noqa: E402
+from pipeline.errors import ExtractError  # noqa: E402
 from pipeline.store.announcements import save_article  # noqa: E402
 from pipeline.store.archive import save_raw  # noqa: E402
 from pipeline.store.schema import open_db  # noqa: E402
-from pipeline.workers import _warm_up, analyse_page  # noqa: E402
-from tests.germansite import ARTICLES, article_html  # noqa: E402
-
-LOOPBACK = "127.0.0.1"  # never any other address
+from pipeline.workers import analyse_page, warm_up  # noqa: E402
 
 
-def page(i: int) -> bytes:
-    """Article i: one of the fixture articles, made unique by its number."""
-    base = ARTICLES[i % len(ARTICLES)]
-    extra = f"Meldung Nummer {i}: Die Stadt berichtet über Fortschritte im Quartier {i % 97}."
-    article = {**base, "title": f"{base['title']} ({i})"}
-    return article_html(article, extra_paragraph=extra).encode()
+@dataclass
+class Round:
+    first: Usage
+    again: Usage
+    peer: Usage | None
+    stored: int
+    peer_stored: int
+    requests_again: int
 
 
-def serve(hosts: int, articles: int, latency: float, lastmod: bool, ready: Any, ports: Any) -> None:
-    """The H servers, in their own process so they do not share the crawler's GIL."""
-    bodies = {i: page(i) for i in range(articles)}
-    etags = {i: '"' + hashlib.sha1(b).hexdigest()[:16] + '"' for i, b in bodies.items()}
-
-    def make(host: int) -> type[BaseHTTPRequestHandler]:
-        mine = [i for i in range(articles) if i % hosts == host]
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                time.sleep(latency)
-                if self.path == "/sitemap.xml":
-                    port = self.server.server_address[1]
-                    mod = "<lastmod>2024-01-01T00:00:00Z</lastmod>" if lastmod else ""
-                    locs = "".join(
-                        f"<url><loc>http://{LOOPBACK}:{port}/a/{i}.html</loc>{mod}</url>" for i in mine
-                    )
-                    xml = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>'
-                    return self._send(200, xml.encode(), "application/xml")
-                if self.path.startswith("/a/"):
-                    i = int(self.path[3:].removesuffix(".html"))
-                    if self.headers.get("If-None-Match") == etags[i]:
-                        return self._send(304, b"", "text/html", etags[i])
-                    return self._send(200, bodies[i], "text/html; charset=utf-8", etags[i])
-                return self._send(404, b"", "text/plain")
-
-            def _send(self, status: int, body: bytes, ctype: str, etag: str | None = None) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                if etag:
-                    self.send_header("ETag", etag)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        return Handler
-
-    servers = []
-    for host in range(hosts):
-        server = ThreadingHTTPServer((LOOPBACK, 0), make(host))
-        server.daemon_threads = True
-        servers.append(server)
-        ports.append(server.server_address[1])
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    ready.set()
-    threading.Event().wait()
-
-
-def config_text(db: Path, ports: list[int], per_host: int, workers: int) -> str:
-    sources = "".join(
-        f"  - id: host-{n}\n    kind: sitemap\n    url: http://{LOOPBACK}:{port}/sitemap.xml\n"
-        for n, port in enumerate(ports)
-    )
+def config_text(db: Path, site: Site, concurrency: int, workers: int) -> str:
     return f"""settings:
   database: {db}
-  per_host_concurrency: {per_host}
+  per_host_concurrency: {concurrency}
+  global_concurrency: {concurrency}
   per_host_delay_s: 0
   allow_networks: ["127.0.0.0/8"]
-  global_concurrency: {per_host * len(ports)}
   extract_workers: {workers}
   timeout_s: 30
 sources:
-{sources}"""
+  - id: site
+    name: Local news site
+    kind: listing
+    url: {site.url}/list/1.html
+    links: a.teaser
+    next: a.next
+    max_pages: {site.listings}
+"""
 
 
-def crawl(config_yaml: str, db_path: Path) -> tuple[float, Any]:
-    config = parse_config(config_yaml)
-    db = open_db(db_path)
-    started = time.perf_counter()
-    result = asyncio.run(run_pass(config, db, config.enabled_sources))
-    elapsed = time.perf_counter() - started
-    db.close()
-    return elapsed, result
+def hubwatch(config: Path) -> list[str]:
+    return [sys.executable, "-m", "pipeline", "--config", str(config), "-q", "run", "--no-digest"]
+
+
+def peer_command(site: Site, db: Path, concurrency: int) -> list[str] | None:
+    if importlib.util.find_spec("scrapy") is None:
+        print("the peer is skipped: Scrapy is not installed (pip install -e '.[bench]')")
+        return None
+    script = str(ROOT / "scripts" / "bench_scrapy.py")
+    return [sys.executable, script, f"{site.url}/list/1.html", str(db), "--concurrency", str(concurrency)]
+
+
+def count(db: Path, sql: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute(sql).fetchone()[0])
+
+
+def one_round(site: Site, tmp: Path, n: int, args: argparse.Namespace) -> Round:
+    db, peer_db = tmp / f"hubwatch-{n}.db", tmp / f"peer-{n}.db"
+    config = tmp / f"sources-{n}.yaml"
+    config.write_text(config_text(db, site, args.concurrency, args.workers), encoding="utf-8")
+    first = measure(hubwatch(config), cwd=ROOT)
+    again = measure(hubwatch(config), cwd=ROOT)
+    stored = count(db, "SELECT count(*) FROM announcements")
+    requests_again = count(db, "SELECT count(*) FROM fetches WHERE run_id = 2")
+    command = None if args.no_peer else peer_command(site, peer_db, args.concurrency)
+    peer = measure(command, cwd=ROOT) if command else None
+    peer_stored = count(peer_db, "SELECT count(*) FROM articles") if peer else 0
+    return Round(first, again, peer, stored, peer_stored, requests_again)
 
 
 def cpu_bound(articles: int, workers: int, db_path: Path) -> float:
-    """Pages/s for extract + entities (in `workers` processes) + store, from memory."""
-    from pipeline.errors import ExtractError
-
+    """Pages/s for extract + entities (in `workers` processes) + store, from memory, no network."""
     db = open_db(db_path)
-    pages = [(page(i).decode(), f"http://{LOOPBACK}/mem/{i}.html") for i in range(articles)]
+    bodies, _ = article_bodies(articles)
+    pages = [(decode_body(body, "text/html")[0], body, f"http://{LOOPBACK}/mem/{i}.html") for i, body in
+             enumerate(bodies)]  # fmt: skip
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max(workers, 1), mp_context=context, initializer=_warm_up) as pool:
-        list(pool.map(_warm_up_task, range(max(workers, 1) * 2)))
+    with ProcessPoolExecutor(max(workers, 1), mp_context=context, initializer=warm_up) as pool:
+        list(pool.map(time.sleep, [0.05] * max(workers, 1) * 2))
         started = time.perf_counter()
-        futures = {pool.submit(analyse_page, html, url, None, None): (html, url) for html, url in pages}
+        futures = {pool.submit(analyse_page, html, url, None, None): (body, url) for html, body, url in pages}
         for future in as_completed(futures):
-            html, url = futures[future]
+            body, url = futures[future]
             try:
                 article, analysis = future.result()
             except ExtractError:
                 continue
-            save_raw(db, url=url, source_id="mem", body=html.encode(), content_type="text/html")
+            save_raw(db, url=url, source_id="mem", body=body, content_type="text/html")
             save_article(db, source_id="mem", url=url, article=article, analysis=analysis)
         elapsed = time.perf_counter() - started
     db.close()
     return articles / elapsed
 
 
-def _warm_up_task(_: int) -> None:
-    time.sleep(0.05)
+def show(name: str, usage: Usage, articles: int | None = None) -> None:
+    rate = f"{articles / usage.wall_s:6.1f} articles/s" if articles else " " * 17
+    print(
+        f"  {name:<22} {usage.wall_s:7.2f} s  {rate}  CPU {usage.cpu_s:6.1f} s  "
+        f"largest process {usage.max_rss_mb:5.0f} MB  "
+        f"all {usage.processes} processes {usage.peak_pss_mb:5.0f} MB"
+    )
+
+
+def report(rounds: list[Round], args: argparse.Namespace, cpu: tuple[float, float]) -> None:
+    floor = [-(-r.requests_again // args.concurrency) * args.latency for r in rounds]
+    again = [r.again.wall_s / r.first.wall_s for r in rounds]
+    bound = [f / r.first.wall_s for f, r in zip(floor, rounds, strict=True)]
+    rates = [r.stored / r.first.wall_s for r in rounds]
+    print("\nratios (median of the rounds; each round's in brackets):")
+    print(f"  unchanged run / first run:         {_ratio(again)}   target <= 0.08")
+    print(f"  its network bound / first run:     {_ratio(bound)}   ({rounds[0].requests_again} requests)")
+    if all(r.peer for r in rounds):
+        peer = [rate / (r.peer_stored / r.peer.wall_s) for rate, r in zip(rates, rounds, strict=True)
+                if r.peer]  # fmt: skip
+        print(f"  hubwatch / Scrapy+trafilatura, articles/s: {_ratio(peer)}   target >= 1.6")
+    best = max(cpu)
+    print(f"  first run / CPU bound:             {_ratio([rate / best for rate in rates])}   "
+          f"(CPU bound {best:.1f} articles/s; before {cpu[0]:.1f}, after {cpu[1]:.1f})")  # fmt: skip
+    peak = max(r.first.peak_pss_mb for r in rounds)
+    largest = max(r.first.max_rss_mb for r in rounds)
+    print(f"  peak memory of a first run: {peak:.0f} MB all processes (PSS), {largest:.0f} MB the largest")
+
+
+def _ratio(values: list[float]) -> str:
+    return f"{statistics.median(values):5.3f} [{', '.join(f'{v:.3f}' for v in values)}]"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--hosts", type=int, default=10)
-    parser.add_argument("--per-host", type=int, default=4)
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--listings", type=int, default=20)
     parser.add_argument("--latency", type=float, default=0.05)
-    parser.add_argument("--articles", type=int, default=2000)
-    parser.add_argument(
-        "--workers", type=int, default=2, help="extraction processes (settings.extract_workers)"
-    )
-    parser.add_argument(
-        "--lastmod", action="store_true", help="sitemaps carry <lastmod>: an unchanged run skips the pages"
-    )
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2, help="settings.extract_workers")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--no-peer", action="store_true", help="hubwatch alone (Scrapy not installed)")
     args = parser.parse_args()
-
-    manager = multiprocessing.Manager()
-    ports, ready = manager.list(), manager.Event()
-    server = multiprocessing.get_context("spawn").Process(
-        target=serve, args=(args.hosts, args.articles, args.latency, args.lastmod, ready, ports), daemon=True
-    )
-    server.start()
-    ready.wait(60)
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.db"
-        text = config_text(db, list(ports), args.per_host, args.workers)
-        cpu_before = cpu_bound(args.articles, args.workers, Path(tmp) / "cpu1.db")
-        first, result = crawl(text, db)
-        second, again = crawl(text, db)
-        cpu_after = cpu_bound(args.articles, args.workers, Path(tmp) / "cpu2.db")
-    cpu = max(cpu_before, cpu_after)  # measured around the crawl; the better one is the stricter bound
-    server.terminate()
-    network = args.hosts * args.per_host / args.latency
-    rate = args.articles / first
-    bound = min(network, cpu)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(
-        f"machine: {os.cpu_count()} cores (load average {load}); "
-        f"{args.hosts} hosts x {args.per_host} connections x "
-        f"{args.latency * 1000:.0f} ms latency, {args.articles} articles, {args.workers} extraction workers, "
-        f"sitemap lastmod {'on' if args.lastmod else 'off'}"
-    )
-    print(
-        f"first run:   {first:7.2f} s  {rate:7.1f} pages/s  new={result.counts['new']} "
-        f"errors={result.counts['errors']}"
-    )
-    print(
-        f"network bound: {network:7.1f} pages/s   CPU bound: {cpu:7.1f} pages/s "
-        f"(before {cpu_before:.1f}, after {cpu_after:.1f})"
-    )
-    print(f"throughput / lower bound: {100 * rate / bound:5.1f} %  (target >= 90 %)")
-    floor = args.articles / network
-    print(f"network floor of a second run that revalidates every page (304s): {floor:.2f} s")
-    print(
-        f"unchanged second run: {second:6.2f} s = {100 * second / first:4.1f} % of the first "
-        f"(target <= 10 %); unchanged={again.counts['unchanged']} new={again.counts['new']}"
-    )
+    with tempfile.TemporaryDirectory() as tmp, Site(args.articles, args.listings, args.latency) as site:
+        print(f"machine: {os.cpu_count()} cores, load average {load}; {args.articles} articles "
+              f"behind {args.listings} listings, {args.latency * 1000:.0f} ms latency, concurrency "
+              f"{args.concurrency}, {args.workers} extraction workers; {site.pages}")  # fmt: skip
+        cpu_before = cpu_bound(args.articles, args.workers, Path(tmp) / "cpu-before.db")
+        rounds = []
+        for n in range(1, args.rounds + 1):
+            result = one_round(site, Path(tmp), n, args)
+            print(f"round {n}: hubwatch stored {result.stored}, the peer {result.peer_stored}")
+            show("hubwatch, first run", result.first, result.stored)
+            show("hubwatch, unchanged", result.again)
+            if result.peer:
+                show("Scrapy + trafilatura", result.peer, result.peer_stored)
+            rounds.append(result)
+        cpu_after = cpu_bound(args.articles, args.workers, Path(tmp) / "cpu-after.db")
+    report(rounds, args, (cpu_before, cpu_after))
 
 
 if __name__ == "__main__":

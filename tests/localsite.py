@@ -1,6 +1,7 @@
 """A real HTTP server on 127.0.0.1 for tests: serves pages from a dict the test may change.
 
-Each request is logged (path, headers, monotonic time) so tests can check what the crawler sent.
+Each request is logged (path, headers, monotonic time, the client's port) so tests can check what the
+crawler sent and over how many connections.
 A page with an `ETag` header answers a matching If-None-Match with 304, as a cache-friendly server does.
 """
 
@@ -29,6 +30,7 @@ class Hit:
     path: str
     headers: dict[str, str]
     at: float
+    client: tuple[str, int] = ("", 0)  # the client's address and port: one per TCP connection
 
 
 class LocalSite:
@@ -44,7 +46,8 @@ class LocalSite:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
-                site.log.append(Hit(self.path, dict(self.headers.items()), time.monotonic()))
+                hit = Hit(self.path, dict(self.headers.items()), time.monotonic(), self.client_address[:2])
+                site.log.append(hit)
                 page = site.pages.get(self.path)
                 if page is None and callable(site.pages.get(self.path.split("?")[0])):
                     page = site.pages[self.path.split("?")[0]]  # a handler reads its own query

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
-from trafilatura.feeds import FeedParameters, determine_feed
 
 from pipeline.crawl.found import Discovery, Link
 from pipeline.crawl.urls import canonical_url
@@ -190,7 +189,12 @@ def is_html(response: Response) -> bool:
 
 
 def announced_feeds(html: str, page_url: str) -> list[str]:
-    """The feeds a page announces, news-like ones first; sitemaps and comment feeds left out."""
+    """The feeds a page announces, news-like ones first; sitemaps and comment feeds left out.
+
+    trafilatura is imported here, not at the top: a run of feeds and 304s never loads it (or htmldate).
+    """
+    from trafilatura.feeds import FeedParameters, determine_feed
+
     host = urlsplit(page_url).hostname or ""
     params = FeedParameters(page_url, host, page_url)
     found = [u for u in determine_feed(html, params) if "sitemap" not in u.lower()]

@@ -1,18 +1,46 @@
-"""The crawler's bookkeeping: runs, source health, the HTTP cache's validators and the fetch log."""
+"""The crawler's bookkeeping: runs, source health, the HTTP cache's validators, the fetch log and the
+`last_seen_at` touches of 304s (both written in batches)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
+from pipeline.store.announcements import touch_seen_many
 from pipeline.store.schema import now_iso
 from pipeline.store.transactions import transaction
 
+if TYPE_CHECKING:
+    from pipeline.crawl.fetch import FetchRecord
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    """What the last fetch of a URL left: its validators, and the announcement URL its page was saved
+    under (its rel=canonical) when that differs, which a 304 or a 404 must reach."""
+
+    requested: str
+    etag: str | None = None
+    last_modified: str | None = None
+    stored_url: str | None = None
+
+    @property
+    def announcement_url(self) -> str:
+        return self.stored_url or self.requested
+
+
+def cache_entry(db: sqlite_utils.Database, url: str) -> CacheEntry:
+    """One indexed read per article a run fetches (validators and stored URL together)."""
+    row = db.execute("SELECT etag, last_modified, stored_url FROM http_cache WHERE url = ?", [url]).fetchone()
+    return CacheEntry(url, *row) if row else CacheEntry(url)
+
 
 def cache_headers(db: sqlite_utils.Database, url: str) -> tuple[str | None, str | None]:
-    row = db.execute("SELECT etag, last_modified FROM http_cache WHERE url = ?", [url]).fetchone()
-    return (row[0], row[1]) if row else (None, None)
+    entry = cache_entry(db, url)
+    return entry.etag, entry.last_modified
 
 
 def save_cache_headers(
@@ -40,8 +68,18 @@ def announcement_url(db: sqlite_utils.Database, requested: str) -> str:
 
     A 304 or a 404 answers for the requested URL; the announcement may carry the page's canonical one.
     """
-    row = db.execute("SELECT stored_url FROM http_cache WHERE url = ?", [requested]).fetchone()
-    return row[0] if row and row[0] else requested
+    return cache_entry(db, requested).announcement_url
+
+
+def saved_elsewhere(db: sqlite_utils.Database, urls: list[str]) -> set[str]:
+    """Requested URLs whose page was saved under another URL (its rel=canonical): read before."""
+    found: set[str] = set()
+    for i in range(0, len(urls), 500):
+        chunk = urls[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT url FROM http_cache WHERE url IN ({marks}) AND stored_url IS NOT NULL"
+        found |= {row[0] for row in db.execute(sql, chunk)}
+    return found
 
 
 def start_run(db: sqlite_utils.Database) -> int:
@@ -149,3 +187,46 @@ def walked_through(db: sqlite_utils.Database, source_id: str, *, run_id: int) ->
         return False
     cut_short = "SELECT count(*) FROM runs WHERE id > ? AND id < ? AND status IN ('failed', 'running')"
     return db.execute(cut_short, [row[0], run_id]).fetchone()[0] == 0
+
+
+class Batched:
+    """Rows written together, BATCH at a time and at the end of the pass, so the pass does not commit
+    once per request or per 304 (a crash loses at most one batch of bookkeeping, which the next run
+    writes again)."""
+
+    BATCH = 100
+
+    def __init__(self, write: Callable[[list[tuple]], None]) -> None:
+        self.write = write
+        self.pending: list[tuple] = []
+
+    def add(self, row: tuple) -> None:
+        self.pending.append(row)
+        if len(self.pending) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            rows, self.pending = self.pending, []
+            self.write(rows)
+
+
+class FetchLog(Batched):
+    """Every request the fetcher makes becomes a row of `fetches`."""
+
+    def __init__(self, db: sqlite_utils.Database, run_id: int) -> None:
+        super().__init__(lambda rows: crawl_record_fetches(db, run_id, rows))
+
+    def __call__(self, r: FetchRecord) -> None:
+        row = (r.source_id, r.url, r.status_code, int(r.not_modified), r.error, r.elapsed_ms, r.size)
+        self.add((*row, now_iso()))
+
+
+class SeenLog(Batched):
+    """Every 304 touches its announcement's `last_seen_at`."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        super().__init__(lambda rows: touch_seen_many(db, rows))
+
+    def __call__(self, url: str) -> None:
+        self.add((now_iso(), url))
