@@ -76,11 +76,16 @@ def reanalyse_raw(url: str, selector: str | None, body: bytes) -> tuple[Article,
         return str(exc)
 
 
-def warm_up() -> None:
+def warm_up(*, every_locale: bool = False) -> None:
     """Run one sample page through extraction and entities, so that what they build lazily (spaCy's
-    pipeline, dateparser's German and English patterns) exists before the first real page."""
+    pipeline, dateparser's German and English patterns) exists before the first real page; with
+    every_locale (the fork server), dateparser's patterns of every locale too."""
     try:
         analyse_page(WARM_UP_PAGE, "https://warm-up.invalid/artikel", None, None)
+        if every_locale:
+            from pipeline.extract.date_htmldate import warm_every_locale
+
+            warm_every_locale()
     except Exception:  # a warm-up must never stop the fork server: the workers then warm on their own
         logger.exception("extraction warm-up failed")
 
