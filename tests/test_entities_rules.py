@@ -1,13 +1,13 @@
-"""The CITY rules can be switched per block of code, and the cross-validation in scripts/eval_entities.py
-decides between settings on the other folds and scores the held one."""
+"""The CITY and HUB rules can be switched per block of code, and the cross-validation in
+scripts/eval_entities.py decides between settings on the other folds and scores the held one."""
 
 from __future__ import annotations
 
 import threading
 
 from pipeline.entities import analyze
-from pipeline.entities.rules import CityRules, current, using
-from scripts.eval_entities import cross_validate, fold_of, objective, parse_rules
+from pipeline.entities.rules import CityRules, HubRules, current, current_hubs, using
+from scripts.eval_entities import Setting, cross_validate, fold_of, objective, parse_rules
 
 
 def cities(text: str) -> set[str]:
@@ -40,13 +40,20 @@ def test_the_rules_in_effect_belong_to_the_thread_that_set_them() -> None:
     assert seen == [CityRules()]
 
 
+def test_city_and_hub_rules_are_switched_apart() -> None:
+    with using(HubRules()) as hub_rules, using(CityRules(teams=False)) as city_rules:
+        assert current_hubs() is hub_rules
+        assert current() is city_rules
+    assert current() == CityRules()
+
+
 def test_settings_are_parsed_by_the_type_of_each_rule() -> None:
-    base = CityRules()
+    base = Setting()
     assert parse_rules(["large_town=50000,200000"], base) == [
-        CityRules(large_town=50_000),
-        CityRules(large_town=200_000),
+        Setting(city=CityRules(large_town=50_000)),
+        Setting(city=CityRules(large_town=200_000)),
     ]
-    assert parse_rules(["names=false&lists=off"], base) == [CityRules(names=False, lists=False)]
+    assert parse_rules(["names=false&lists=off"], base) == [Setting(city=CityRules(names=False, lists=False))]
 
 
 def test_folds_are_fixed_by_the_file_name_and_cover_every_page() -> None:
@@ -74,17 +81,18 @@ def test_cross_validation_keeps_the_rules_that_win_out_of_fold() -> None:
     """Reading a town inside a name costs precision on every training part: each fold keeps the rules in
     effect, and the out-of-fold total is then the figure over all pages."""
     pages = pages_with_a_town_inside_a_name()
-    rows, chosen, base = cross_validate(pages, 3, [CityRules(), CityRules(names=False)])
+    rows, chosen, base = cross_validate(pages, 3, [Setting(), Setting(city=CityRules(names=False))])
     assert [row["chosen"] for row in rows] == [0, 0, 0]
-    assert (chosen.tp, chosen.fp, chosen.fn) == (base.tp, base.fp, base.fn) == (12, 0, 0)
+    assert (chosen["CITY"].tp, chosen["CITY"].fp, chosen["CITY"].fn) == (12, 0, 0)
+    assert (base["CITY"].tp, base["CITY"].fp, base["CITY"].fn) == (12, 0, 0)
     assert sum(row["pages"] for row in rows) == len(pages)
-    assert sum(row["each"][1].fp for row in rows) == 12
+    assert sum(row["each"][1]["CITY"].fp for row in rows) == 12
 
 
 def test_cross_validation_adopts_a_setting_that_wins_on_the_training_folds() -> None:
     """Offered only the worse setting first, every fold switches to the better one."""
     pages = pages_with_a_town_inside_a_name()
-    rows, chosen, base = cross_validate(pages, 3, [CityRules(names=False), CityRules()])
+    rows, chosen, base = cross_validate(pages, 3, [Setting(city=CityRules(names=False)), Setting()])
     assert [row["chosen"] for row in rows] == [1, 1, 1]
-    assert (chosen.fp, base.fp) == (0, 12)
-    assert objective(chosen) > objective(base)
+    assert (chosen["CITY"].fp, base["CITY"].fp) == (0, 12)
+    assert objective(chosen["CITY"]) > objective(base["CITY"])
