@@ -15,7 +15,8 @@ from spacy.tokens import Doc, Span
 
 import pipeline.entities.places as places
 from pipeline.entities.data import EntityData
-from pipeline.entities.sents import cue_pattern, sentence_index, sentences_matching
+from pipeline.entities.rules import HubRules, current_hubs
+from pipeline.entities.sents import cue_pattern, list_leads, sentence_index, sentences, sentences_matching
 from pipeline.entities.spans import SPANS_KEY
 
 # Cue patterns are lower case and run on the lowered text: case-insensitive regexes cost ~5x more.
@@ -38,6 +39,12 @@ HUB_CUE = cue_pattern(
     r"|focus|konzentrier|spezialisier|speciali[sz]|\bsetz(?:t|en) (?:\w+ )?auf\b|im mittelpunkt"
     r"|\bworks? on\b|\bsteuer(?:t|n) .{0,60}\bbei\b|\bbring(?:t|en) .{0,60}\bein\b"
 )
+# Verbs that state what a place works on (``HubRules.focus_verbs``): "München kümmert sich um Mobilität",
+# "Stuttgart bringt die Future Industries voran", "Berlin, which covers fintech", "is all about logistics".
+FOCUS_VERBS = cue_pattern(
+    r"kümmer|\bvoran|\bsteh(?:t|en) für\b|bündel|\bcovers?\b|\ball about\b|dedicated to|devoted to"
+    r"|\bcent(?:re|er)(?:s|d)? on\b|concentrat|\bstands? for\b"
+)
 HUB_WORDS = frozenset({"Hub", "hub", "Hubs", "hubs"})
 FOCUS_CUES = frozenset(
     {":", "(", "–", "—", "-", "für", "for", "mit", "with", "on", "auf", "schwerpunkt", "schwerpunkten"}
@@ -49,6 +56,7 @@ FOCUS_CUES = frozenset(
 LOCATIVE = frozenset({"in", "im", "nach", "aus", "bei", "von", "zu", "zur", "to", "at", "from", "nahe"})
 ARISES = cue_pattern(r"entsteh|eröffne|\bopens?\b|gegründet|startet|\bsitz|ansässig|\bbased\b")
 JOINERS = frozenset({",", "und", "sowie", "and", "/", "-", "&", "oder"})
+LIST_JOINERS = frozenset({",", "und", "sowie", "and", "oder", "or", "&"})
 CONNECTOR_WINDOW = 3  # tokens between a hub city and its sector in "Köln für Insurtech", "Munich on mobility"
 
 
@@ -101,9 +109,16 @@ def _hub_city_with_its_sector(city: Span, sectors: list[Span], data: EntityData)
     return any(s.doc is doc and s.id_ in own and sentence_index(doc, s.start) == sent for s in sectors)
 
 
-def _hub_sentences(doc: Doc) -> set[int]:
-    """Sentences that talk about hubs or sites, not about another programme's hubs."""
-    return sentences_matching(doc, HUB_CUE) - sentences_matching(doc, OTHER_PROGRAMME)
+def _hub_sentences(doc: Doc, rules: HubRules) -> set[int]:
+    """Sentences that talk about hubs or sites, not about another programme's hubs; with ``list_lines``
+    also the lines of a list whose lead does ("Die Hubs laden ein:⏎1. Hamburg: Hackathon …")."""
+    found = sentences_matching(doc, HUB_CUE)
+    if rules.focus_verbs:
+        found = found | sentences_matching(doc, FOCUS_VERBS)
+    found = found - sentences_matching(doc, OTHER_PROGRAMME)
+    if rules.list_lines:
+        found |= {line for line, lead in list_leads(doc).items() if lead in found}
+    return found
 
 
 def _name_refs(names: list[Span], cities: list[Span], context: bool, data: EntityData) -> list[HubRef]:
@@ -155,13 +170,26 @@ def _focus_follows(city: Span, sectors: list[Span]) -> bool:
     return any(s.start > 0 and doc[s.start - 1].lower_ in {"für", "for"} for s in before)
 
 
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """What a city reference is read against: the text's towns, its hub names, sectors and the rules."""
+
+    cities: list[Span]
+    names: list[Span]
+    sectors: list[Span]
+    added: dict[str, str]
+    rules: HubRules
+
+
 def _city_refs(
-    cities: list[Span], sectors: list[Span], context: bool, data: EntityData, added: dict[str, str]
-) -> list[HubRef]:
+    cities: list[Span], sectors: list[Span], context: bool, data: EntityData, added: dict[str, str],
+    names: list[Span] | None = None,
+) -> list[HubRef]:  # fmt: skip
     """'Digital Hub Jena' anywhere (an unlisted hub keeps its location as canonical);
     a hub city — or a town the text announces as a new hub (``added``) — where the document is about the
     initiative and the sentence about hubs, or where a focus sector follows. A dateline is no hub."""
     refs = []
+    where = _Where(cities, names or [], sectors, added, current_hubs())
     for city in cities:
         if city.label_ == "CITY_ADJ":
             continue
@@ -169,27 +197,90 @@ def _city_refs(
         named_start = _after_hub_word(city)
         if named_start is not None and city.doc[named_start].lower_ in {"digital", "de"}:
             refs.append(HubRef(named_start, city.end, hub or city.text, (city.id_,)))
-        elif hub and context and not places.dateline(city) and _placed_as_hub(city, sectors, added):
+        elif hub and context and not _dateline(city, where.rules) and _placed_as_hub(city, where):
             refs.append(HubRef(city.start, city.end, hub, (city.id_,)))
     return refs
 
 
-def _placed_as_hub(city: Span, sectors: list[Span], added: dict[str, str]) -> bool:
-    return city.id_ in added or _in_hub_sentence(city) or _focus_follows(city, sectors)
+DATELINE_DASHES = frozenset({"–", "-", "—", ":", "/"})
 
 
-def _in_hub_sentence(city: Span) -> bool:
+def _dateline(city: Span, rules: HubRules) -> bool:
+    """A dateline ("Calden (dpa) –"); with ``list_lines`` not a list line "Frankfurt am Main (Fintech)"."""
+    if not places.dateline(city):
+        return False
+    doc = city.doc
+    if not rules.list_lines or city.end >= len(doc) or doc[city.end].text != "(":
+        return True
+    close = next((t.i for t in doc[city.end : city.end + 6] if t.text == ")"), None)
+    return close is not None and close + 1 < len(doc) and doc[close + 1].text in DATELINE_DASHES
+
+
+def _placed_as_hub(city: Span, where: _Where) -> bool:
+    return city.id_ in where.added or _in_hub_sentence(city, where) or _focus_follows(city, where.sectors)
+
+
+def _in_hub_sentence(city: Span, where: _Where) -> bool:
     """A hub city in a sentence about hubs or sites, or the subject of one naming the initiative.
 
     "Darmstadt joined the Digital Hub Initiative" places a hub; "stellte in Berlin die Digital Hub Initiative
     vor" and "lud nach Berlin ein" name only where something happened.
     """
     doc, k = city.doc, sentence_index(city.doc, city.start)
-    if k in _hub_sentences(doc):
+    attached = _preposition_attaches(city, where) if where.rules.attached_place else None
+    if attached is False:
+        return False
+    if k in _hub_sentences(doc, where.rules):
         return not _where_something_happened(city)
     if k not in initiative_sentences(doc) or k in sentences_matching(doc, OTHER_PROGRAMME):
         return False
-    return city.start == 0 or doc[city.start - 1].lower_ not in LOCATIVE
+    return attached is True or city.start == 0 or doc[city.start - 1].lower_ not in LOCATIVE
+
+
+PLACE_PREPOSITIONS = LOCATIVE | {"near", "vom", "ins", "beim"}
+# Words a place after a preposition may belong to and still name a hub: "die Hubs in Frankfurt", "der Hub
+# aus Dresden", "Standorte in", "Hubs der Digital Hub Initiative in", "Digital Hubs des Bundes, etwa in".
+HUB_HEADS = (
+    "hub", "hubs", "standort", "standorte", "standorten", "standorts", "location", "locations",
+    "initiative", "netzwerk", "network", "bundes",
+)  # fmt: skip
+LOOK_BACK = 4  # tokens before the preposition: "Digital Hubs des Bundes, etwa in"
+# A place compared with or ranked after another stands where that one stands: "der Standort Berlin, gefolgt
+# von München", "Im Vergleich zu Potsdam, das …".
+COMPARISONS = frozenset({"gefolgt", "followed", "vergleich", "verglichen", "compared", "gegenüber", "ahead"})
+
+
+def _preposition_attaches(city: Span, where: _Where) -> bool | None:
+    """After a preposition (not opening the sentence), does the place belong to a hub word?
+
+    "die Hubs in Frankfurt, Köln und Jena", "der Smart Systems Hub aus Dresden", "InsurLab Germany in Köln":
+    yes; "die Hub Agency in Berlin", "zum Summit nach Berlin", "founders from Berlin", "insurance groups in
+    Düsseldorf and Munich": no, the place says where something else is. None: no preposition before it, or
+    one after a comparison ("gefolgt von München").
+    """
+    doc, first = city.doc, _first_of_list(city, where.cities)
+    i = first.start
+    if i == 0 or doc[i - 1].lower_ not in PLACE_PREPOSITIONS or doc[i - 1].is_sent_start:
+        return None
+    if i >= 2 and doc[i - 2].lower_ in COMPARISONS:
+        return None
+    named = {t for n in where.names for t in range(n.start, n.end)}
+    start = sentences(doc)[sentence_index(doc, i)].start
+    for token in reversed(doc[max(start, i - 1 - LOOK_BACK) : i - 1]):
+        if token.i in named or token.lower_.endswith(HUB_HEADS):
+            return True
+        if not (token.is_punct or token.is_space or token.lower_ in places.STOP_WORDS):
+            return False
+    return False
+
+
+def _first_of_list(city: Span, cities: list[Span]) -> Span:
+    """The first town of a list the town ends: "Frankfurt" for "Jena" in "Frankfurt, Köln und Jena"."""
+    ends = {c.end: c for c in cities}
+    doc, span = city.doc, city
+    while span.start >= 2 and doc[span.start - 1].lower_ in LIST_JOINERS and span.start - 1 in ends:
+        span = ends[span.start - 1]
+    return span
 
 
 def _where_something_happened(city: Span) -> bool:
@@ -229,5 +320,6 @@ def find_hubs(
     added: dict[str, str] | None = None,
 ) -> list[HubRef]:
     """All HUB references in a document, in text order; ``added`` maps towns announced as new hubs."""
-    refs = _name_refs(names, cities, context, data) + _city_refs(cities, sectors, context, data, added or {})
+    refs = _name_refs(names, cities, context, data)
+    refs += _city_refs(cities, sectors, context, data, added or {}, names)
     return _merge_twins(refs, doc)

@@ -44,6 +44,25 @@ class CityRules:
 class HubRules:
     """Which HUB references and hub facts the text's structure gives (defaults: chosen by CV)."""
 
+    # Lists: numbered and short lines keep their line break; a list line under a lead ending in ":" is
+    # about what the lead is about (hubs, a focus); lines of one list share a focus verb (ellipsis).
+    list_lines: bool = False
+    # Where a place attaches: after "in"/"aus"/"nach" … a hub city is a hub only when the preposition
+    # follows a hub word ("die Hubs in Frankfurt", "der Hub aus Dresden"), not "die Hub Agency in Berlin",
+    # "nach Berlin eingeladen", "founders from Berlin".
+    attached_place: bool = False
+    # Verbs that state a focus: "kümmert sich um", "bringt … voran", "steht für", "covers", "is all about".
+    focus_verbs: bool = False
+    # A sector before its hub in a clause of a sentence about a focus: "Chemie und Gesundheit sind die
+    # Themen des Hubs in Ludwigshafen, Medientechnologien die des Hubs in Potsdam".
+    fronted_sectors: bool = False
+    # "the chemistry and health hub in Ludwigshafen and Mannheim": sectors before "hub in" + hub.
+    sector_hub_phrase: bool = False
+    # In a text that announces new hubs, a focus sentence naming no hub states the new hubs' focus.
+    new_hub_focus: bool = False
+    # Sectors that describe start-ups, not the hub: "fördert Start-ups aus den Bereichen …".
+    startup_fields: bool = False
+
 
 R = TypeVar("R", CityRules, HubRules)
 DEFAULT = CityRules()
