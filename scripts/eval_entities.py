@@ -62,6 +62,7 @@ PRESS_SETS = {
     "press-heldout": "initiative_heldout.yaml",
     "press-fresh": "initiative_fresh.yaml",
     "press-round3": "initiative_round3.yaml",  # written for the third round before its rules: development
+    "press-round3b": "initiative_round3b.yaml",  # written after the first batch's errors, before decisions
 }
 # Written by another engineer for the third round, never seen while its rules were written; scored once.
 FINAL_PRESS = {"press-fresh2": "initiative_fresh2.yaml"}
