@@ -53,9 +53,12 @@ FOCUS_SENTENCE_CUES = (
 
 def _cue_holds(token: Token, sector_starts: set[int]) -> bool:
     """A preposition is a focus cue only right before a sector ("für Insurtech", "on mobility"), not in
-    "looking for startups working on insurance, AI …"; the colon of "de:hub" is none; other cues are."""
+    "looking for startups working on insurance, AI …"; the colon of "de:hub" is none, nor the hyphen of a
+    compound ("die Fintech-Szene"); other cues are."""
     if token.lower_ == ":":
         return token.i + 1 >= len(token.doc) or not token.doc[token.i + 1].lower_.startswith("hub")
+    if token.text == "-" and token.i > 0 and not token.doc[token.i - 1].whitespace_:
+        return False
     return token.lower_ not in WEAK_CUES or any(
         token.i < s <= token.i + WEAK_CUE_REACH for s in sector_starts
     )
@@ -123,6 +126,8 @@ def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span], rules: HubR
             stop = in_sent[i + 1].start if i + 1 < len(in_sent) else sent.end
             named = _named_before_hub(doc, ref, stop, free)
             scope = _scope_sectors(doc, ref.end, stop, free, elliptic=k in focused, verbs=rules.focus_verbs)
+            if rules.apposition and scope is not None:
+                scope = scope + [s for s in _appositions(ref, stop, free, sent.end) if s not in scope]
             found.append(named or scope)
         inherited: list[str] = []
         for ref, own in reversed(list(zip(in_sent, found, strict=True))):
@@ -133,6 +138,20 @@ def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span], rules: HubR
                 Fact(in_sent[i].hub, "sector", s.id_, evidence) for s in here for i in given.get(s.start, ())
             ]
     return facts
+
+
+APPOSITION_GAP = 3  # tokens: "der Logistik-Hub in Dortmund" names the next hub's site, not this one's
+
+
+def _appositions(ref: HubRef, stop: int, sectors: list[Span], sentence_end: int) -> list[str]:
+    """'InsurLab Germany, der Insurtech-Hub der Digital Hub Initiative': a site compound after the hub."""
+    return [
+        s.id_
+        for s in sectors
+        if ref.end <= s.start
+        and (s.end <= stop - APPOSITION_GAP or stop == sentence_end)
+        and s.text.lower().rstrip("es").endswith(SITE_HEADS)
+    ]
 
 
 def _led_sectors(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> dict[int, list[int]]:
@@ -231,8 +250,11 @@ def _single_hub_focus(
     return facts
 
 
-def _city_facts(doc: Doc, refs: list[HubRef], cities: list[Span], data: EntityData) -> list[Fact]:
-    """The city a hub is placed in: named in the reference or, for a hub's own city, in the same sentence."""
+def _city_facts(
+    doc: Doc, refs: list[HubRef], cities: list[Span], data: EntityData, *, adjectives: bool = False
+) -> list[Fact]:
+    """The city a hub is placed in: named in the reference or, for a hub's own city, in the same sentence;
+    with ``adjectives`` also as the adjective before the reference ("das Kölner InsurLab Germany")."""
     facts = []
     for ref in refs:
         k = sentence_index(doc, ref.start)
@@ -241,6 +263,10 @@ def _city_facts(doc: Doc, refs: list[HubRef], cities: list[Span], data: EntityDa
         stated |= {
             c.id_ for c in cities if c.label_ == "CITY" and c.id_ in own and sentence_index(doc, c.start) == k
         }
+        if adjectives:
+            stated |= {
+                c.id_ for c in cities if c.label_ == "CITY_ADJ" and c.id_ in own and c.end == ref.start
+            }
         facts += [Fact(ref.hub, "city", c, sentence_texts(doc)[k]) for c in sorted(stated)]
     return facts
 
@@ -260,7 +286,8 @@ def facts_of(
     focus = sectors
     if rules.startup_fields:
         focus = [s for s in sectors if not clauses.describes_startups(doc, s)]
-    every = _city_facts(doc, refs, cities, data) + _sector_facts(doc, refs, focus, rules)
+    every = _city_facts(doc, refs, cities, data, adjectives=rules.apposition)
+    every += _sector_facts(doc, refs, focus, rules)
     every += _single_hub_focus(doc, refs, focus, new_hubs, rules) + _hub_for_sector(doc, refs, sectors)
     every += _site_compound_facts(doc, refs, sectors)
     if rules.sector_hub_phrase:

@@ -28,9 +28,12 @@ INITIATIVE = re.compile(
 INITIATIVE_CASED = re.compile(r"Digital Hubs? für [A-ZÄÖÜ]")  # "Digital Hub für Insurtech", not "für ihre IT"
 OTHER_PROGRAMME = cue_pattern(
     r"digital innovation hubs?|\bedih\b|dwnrw|digitale wirtschaft nrw|regionalen? digital hubs"
-    r"|(?:eigenen|internen) digital hub"
+    r"|(?:eigenen|internen) digital hub|regional digital hubs|(?:own|in-house) digital hub"
 )
 DIGITAL_HUB = re.compile(r"digital[-\s]hubs?\b")
+# ``HubRules.new_hub_words``: the initiative as the network of the Digital Hubs ("Neu im Netzwerk der Digital
+# Hubs: Augsburg", "Germany adds Bremen to its network of digital hubs").
+NETWORK_OF_HUBS = re.compile(r"netzwerk der digital[-\s]hubs|network of (?:the )?digital[-\s]hubs")
 # A sentence about hubs or sites, or about the focus of places ("Während Frankfurt auf Fintech setzt,
 # konzentriert sich Köln auf Insurtech"); the initiative's or agency's name alone places no hub ("… lud nach
 # Berlin").
@@ -42,8 +45,10 @@ HUB_CUE = cue_pattern(
 # Verbs that state what a place works on (``HubRules.focus_verbs``): "München kümmert sich um Mobilität",
 # "Stuttgart bringt die Future Industries voran", "Berlin, which covers fintech", "is all about logistics".
 FOCUS_VERBS = cue_pattern(
-    r"kümmer|\bvoran|\bsteh(?:t|en) für\b|bündel|\bcovers?\b|\ball about\b|dedicated to|devoted to"
-    r"|\bcent(?:re|er)(?:s|d)? on\b|concentrat|\bstands? for\b"
+    r"kümmer|\bvoran|\bsteh(?:t|en) für\b|bündel|im blick|beisteuer|\barbeite[nt]? (?:\w+ ){0,2}an\b"
+    r"|\bförder[nt]\b|befass\w* sich|beschäftig\w* sich|\bdreh\w* sich (?:\w+ )?um\b|zuständig für"
+    r"|\bcovers?\b|\ball about\b|dedicated to|devoted to|\bcent(?:re|er)(?:s|d)? on\b|concentrat"
+    r"|\bstands? for\b|\bhandles?\b|\blooks? after\b|responsible for"
 )
 HUB_WORDS = frozenset({"Hub", "hub", "Hubs", "hubs"})
 FOCUS_CUES = frozenset(
@@ -82,6 +87,8 @@ def initiative_context(
     joined = "\n".join(texts)
     if says_initiative(joined) or any(s.label_ == "HUBNAME" for s in names):
         return True
+    if current_hubs().new_hub_words and NETWORK_OF_HUBS.search(joined.lower()):
+        return True
     if any(s.label_ == "OPERATOR" for s in names) and DIGITAL_HUB.search(joined.lower()):
         return True
     return any(_hub_city_with_its_sector(city, sectors, data) for city in cities)
@@ -112,10 +119,7 @@ def _hub_city_with_its_sector(city: Span, sectors: list[Span], data: EntityData)
 def _hub_sentences(doc: Doc, rules: HubRules) -> set[int]:
     """Sentences that talk about hubs or sites, not about another programme's hubs; with ``list_lines``
     also the lines of a list whose lead does ("Die Hubs laden ein:⏎1. Hamburg: Hackathon …")."""
-    found = sentences_matching(doc, HUB_CUE)
-    if rules.focus_verbs:
-        found = found | sentences_matching(doc, FOCUS_VERBS)
-    found = found - sentences_matching(doc, OTHER_PROGRAMME)
+    found = sentences_matching(doc, HUB_CUE) - sentences_matching(doc, OTHER_PROGRAMME)
     if rules.list_lines:
         found |= {line for line, lead in list_leads(doc).items() if lead in found}
     return found
@@ -217,7 +221,13 @@ def _dateline(city: Span, rules: HubRules) -> bool:
 
 
 def _placed_as_hub(city: Span, where: _Where) -> bool:
-    return city.id_ in where.added or _in_hub_sentence(city, where) or _focus_follows(city, where.sectors)
+    """A new hub, a hub city in a sentence about hubs, or one with its focus; never in a sentence about
+    another programme ("its own digital hub in Stuttgart for AI startups")."""
+    if city.id_ in where.added:
+        return True
+    if sentence_index(city.doc, city.start) in sentences_matching(city.doc, OTHER_PROGRAMME):
+        return False
+    return _in_hub_sentence(city, where) or _focus_follows(city, where.sectors)
 
 
 def _in_hub_sentence(city: Span, where: _Where) -> bool:
@@ -247,7 +257,10 @@ HUB_HEADS = (
 LOOK_BACK = 4  # tokens before the preposition: "Digital Hubs des Bundes, etwa in"
 # A place compared with or ranked after another stands where that one stands: "der Standort Berlin, gefolgt
 # von München", "Im Vergleich zu Potsdam, das …".
-COMPARISONS = frozenset({"gefolgt", "followed", "vergleich", "verglichen", "compared", "gegenüber", "ahead"})
+COMPARISONS = frozenset(
+    {"gefolgt", "followed", "vergleich", "verglichen", "compared", "gegenüber", "ahead", "gegensatz"}
+    | {"unterschied", "contrast", "als", "wie", "than", "as"}  # "Anders als in Köln", "Im Gegensatz zu Köln"
+)
 
 
 def _preposition_attaches(city: Span, where: _Where) -> bool | None:
@@ -259,18 +272,40 @@ def _preposition_attaches(city: Span, where: _Where) -> bool | None:
     one after a comparison ("gefolgt von München").
     """
     doc, first = city.doc, _first_of_list(city, where.cities)
+    named = {t for n in where.names for t in range(n.start, n.end)}
+    based = _based(city, named)
+    if based is not None:
+        return based
     i = first.start
     if i == 0 or doc[i - 1].lower_ not in PLACE_PREPOSITIONS or doc[i - 1].is_sent_start:
         return None
     if i >= 2 and doc[i - 2].lower_ in COMPARISONS:
         return None
-    named = {t for n in where.names for t in range(n.start, n.end)}
     start = sentences(doc)[sentence_index(doc, i)].start
     for token in reversed(doc[max(start, i - 1 - LOOK_BACK) : i - 1]):
         if token.i in named or token.lower_.endswith(HUB_HEADS):
             return True
         if not (token.is_punct or token.is_space or token.lower_ in places.STOP_WORDS):
             return False
+    return None if i - 1 - LOOK_BACK < start else False  # "Auch in Karlsruhe …" opens the sentence
+
+
+BASED = frozenset({"based", "born", "headquartered"})
+NOT_A_HUB = frozenset({"agency", "agentur", "initiative"})  # "Hub Agency", "Hub-Agentur"
+
+
+def _based(city: Span, named: set[int]) -> bool | None:
+    """'the Frankfurt-based fintech hub', 'Cologne-based InsurLab Germany': a hub; 'the Berlin-based Hub
+    Agency': the agency's seat. None: no '-based' after the town."""
+    doc, j = city.doc, city.end
+    if j + 1 >= len(doc) or doc[j].text != "-" or doc[j + 1].lower_ not in BASED:
+        return None
+    for token in doc[j + 2 : j + 2 + LOOK_BACK]:
+        if token.lower_ in NOT_A_HUB:
+            return False
+        if token.lower_.endswith(HUB_HEADS) or token.i in named:
+            nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
+            return nxt is None or nxt.lower_ not in NOT_A_HUB
     return False
 
 

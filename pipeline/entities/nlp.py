@@ -94,20 +94,18 @@ def flatten_lines(text: str, *, short_lines: bool = False) -> str:
 
 
 SHORT_LINE = 0.6  # of the longest line: shorter lines are not wrapped prose
-WRAP_WIDTH = 60  # characters: a text whose lines are all shorter is no wrapped prose at all
+WRAP_WIDTH = 60  # characters: in a text whose lines are all shorter, every line of a list is a list line
 
 
 def _short_line_ends(text: str) -> frozenset[int]:
     """Offsets of the line breaks that end a short line of a list hanging from a lead ending in ":"."""
     lines = text.split("\n")
     width = max(len(line) for line in lines)
-    if width < WRAP_WIDTH:
-        return frozenset()
     ends, pos, in_list = set(), 0, False
     for line in lines:
         pos += len(line)
         stripped = line.strip()
-        short = 0 < len(stripped) < SHORT_LINE * width
+        short = bool(stripped) and (width < WRAP_WIDTH or len(stripped) < SHORT_LINE * width)
         if in_list and short:
             ends.add(pos)
         in_list = stripped.endswith(":") or (in_list and short)

@@ -46,22 +46,29 @@ class HubRules:
 
     # Lists: numbered and short lines keep their line break; a list line under a lead ending in ":" is
     # about what the lead is about (hubs, a focus); lines of one list share a focus verb (ellipsis).
-    list_lines: bool = False
+    list_lines: bool = True
     # Where a place attaches: after "in"/"aus"/"nach" … a hub city is a hub only when the preposition
     # follows a hub word ("die Hubs in Frankfurt", "der Hub aus Dresden"), not "die Hub Agency in Berlin",
     # "nach Berlin eingeladen", "founders from Berlin".
-    attached_place: bool = False
+    attached_place: bool = True
     # Verbs that state a focus: "kümmert sich um", "bringt … voran", "steht für", "covers", "is all about".
-    focus_verbs: bool = False
+    focus_verbs: bool = True
     # A sector before its hub in a clause of a sentence about a focus: "Chemie und Gesundheit sind die
     # Themen des Hubs in Ludwigshafen, Medientechnologien die des Hubs in Potsdam".
     fronted_sectors: bool = False
     # "the chemistry and health hub in Ludwigshafen and Mannheim": sectors before "hub in" + hub.
-    sector_hub_phrase: bool = False
+    sector_hub_phrase: bool = True
     # In a text that announces new hubs, a focus sentence naming no hub states the new hubs' focus.
-    new_hub_focus: bool = False
+    new_hub_focus: bool = True
     # Sectors that describe start-ups, not the hub: "fördert Start-ups aus den Bereichen …".
     startup_fields: bool = False
+    # New hubs in more words ("wächst um zwei Standorte", "Neu im Netzwerk: Augsburg", "newest hub"), by an
+    # English name ("Hanover" → Hannover), and not where a listed hub opens a site ("der Hub in Karlsruhe
+    # eröffnet einen neuen Standort in Heilbronn").
+    new_hub_words: bool = True
+    # A sector compound naming a site in a hub's scope is its focus: "InsurLab Germany, der Insurtech-Hub
+    # der Initiative"; the hub's city as an adjective names its place: "das Kölner InsurLab Germany".
+    apposition: bool = False
 
 
 R = TypeVar("R", CityRules, HubRules)
