@@ -117,41 +117,19 @@ def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span], rules: HubR
         evidence = sentence_texts(doc)[k]
         here = [s for s in sectors if sent.start <= s.start < sent.end]
         led = _led_sectors(doc, in_sent, here)
-        front: dict[int, list[int]] = {}
-        if rules.fronted_sectors and (k in focused or k in sentences_matching(doc, clauses.THEMES)):
-            front = clauses.fronted(doc, sent, in_sent, here, set(led))
-        free = [s for s in here if s.start not in led and s.start not in front]
+        free = [s for s in here if s.start not in led]
         found: list[list[str] | None] = []
         for i, ref in enumerate(in_sent):
             stop = in_sent[i + 1].start if i + 1 < len(in_sent) else sent.end
             named = _named_before_hub(doc, ref, stop, free)
             scope = _scope_sectors(doc, ref.end, stop, free, elliptic=k in focused, verbs=rules.focus_verbs)
-            if rules.apposition and scope is not None:
-                scope = scope + [s for s in _appositions(ref, stop, free, sent.end) if s not in scope]
             found.append(named or scope)
         inherited: list[str] = []
         for ref, own in reversed(list(zip(in_sent, found, strict=True))):
             inherited = inherited if own is None else own
             facts += [Fact(ref.hub, "sector", s, evidence) for s in [*ref.sectors, *inherited]]
-        for given in (led, front):
-            facts += [
-                Fact(in_sent[i].hub, "sector", s.id_, evidence) for s in here for i in given.get(s.start, ())
-            ]
+        facts += [Fact(in_sent[i].hub, "sector", s.id_, evidence) for s in here for i in led.get(s.start, ())]
     return facts
-
-
-APPOSITION_GAP = 3  # tokens: "der Logistik-Hub in Dortmund" names the next hub's site, not this one's
-
-
-def _appositions(ref: HubRef, stop: int, sectors: list[Span], sentence_end: int) -> list[str]:
-    """'InsurLab Germany, der Insurtech-Hub der Digital Hub Initiative': a site compound after the hub."""
-    return [
-        s.id_
-        for s in sectors
-        if ref.end <= s.start
-        and (s.end <= stop - APPOSITION_GAP or stop == sentence_end)
-        and s.text.lower().rstrip("es").endswith(SITE_HEADS)
-    ]
 
 
 def _led_sectors(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> dict[int, list[int]]:
@@ -250,11 +228,8 @@ def _single_hub_focus(
     return facts
 
 
-def _city_facts(
-    doc: Doc, refs: list[HubRef], cities: list[Span], data: EntityData, *, adjectives: bool = False
-) -> list[Fact]:
-    """The city a hub is placed in: named in the reference or, for a hub's own city, in the same sentence;
-    with ``adjectives`` also as the adjective before the reference ("das Kölner InsurLab Germany")."""
+def _city_facts(doc: Doc, refs: list[HubRef], cities: list[Span], data: EntityData) -> list[Fact]:
+    """The city a hub is placed in: named in the reference or, for a hub's own city, in the same sentence."""
     facts = []
     for ref in refs:
         k = sentence_index(doc, ref.start)
@@ -263,10 +238,6 @@ def _city_facts(
         stated |= {
             c.id_ for c in cities if c.label_ == "CITY" and c.id_ in own and sentence_index(doc, c.start) == k
         }
-        if adjectives:
-            stated |= {
-                c.id_ for c in cities if c.label_ == "CITY_ADJ" and c.id_ in own and c.end == ref.start
-            }
         facts += [Fact(ref.hub, "city", c, sentence_texts(doc)[k]) for c in sorted(stated)]
     return facts
 
@@ -283,12 +254,8 @@ def facts_of(
     if not refs:
         return []
     rules = current_hubs()
-    focus = sectors
-    if rules.startup_fields:
-        focus = [s for s in sectors if not clauses.describes_startups(doc, s)]
-    every = _city_facts(doc, refs, cities, data, adjectives=rules.apposition)
-    every += _sector_facts(doc, refs, focus, rules)
-    every += _single_hub_focus(doc, refs, focus, new_hubs, rules) + _hub_for_sector(doc, refs, sectors)
+    every = _city_facts(doc, refs, cities, data) + _sector_facts(doc, refs, sectors, rules)
+    every += _single_hub_focus(doc, refs, sectors, new_hubs, rules) + _hub_for_sector(doc, refs, sectors)
     every += _site_compound_facts(doc, refs, sectors)
     if rules.sector_hub_phrase:
         every += [

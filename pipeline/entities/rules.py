@@ -44,31 +44,26 @@ class CityRules:
 class HubRules:
     """Which HUB references and hub facts the text's structure gives (defaults: chosen by CV)."""
 
-    # Lists: numbered and short lines keep their line break; a list line under a lead ending in ":" is
-    # about what the lead is about (hubs, a focus); lines of one list share a focus verb (ellipsis).
+    # Lists: the short lines of a list under a lead ending in ":" keep their line break ("Köln (Insurtech)",
+    # "1. Hamburg: Hackathon"); a list line is about what its lead is about (hubs, a focus); the lines of one
+    # list share a focus verb (ellipsis: "• Karlsruhe bringt KI ein,⏎• Darmstadt die Cybersicherheit,");
+    # "Frankfurt am Main (Fintech)" opening a line is no dateline ("Calden (dpa) –" is).
     list_lines: bool = True
     # Where a place attaches: after "in"/"aus"/"nach" … a hub city is a hub only when the preposition
     # follows a hub word ("die Hubs in Frankfurt", "der Hub aus Dresden"), not "die Hub Agency in Berlin",
-    # "nach Berlin eingeladen", "founders from Berlin".
+    # "nach Berlin eingeladen", "founders from Berlin", "the Berlin-based Hub Agency".
     attached_place: bool = True
-    # Verbs that state a focus: "kümmert sich um", "bringt … voran", "steht für", "covers", "is all about".
+    # Verbs that state a focus: "kümmert sich um", "bringt … voran", "arbeiten an", "steht für", "im Blick",
+    # "covers", "is all about" (facts only: such a sentence is no sentence about hubs).
     focus_verbs: bool = True
-    # A sector before its hub in a clause of a sentence about a focus: "Chemie und Gesundheit sind die
-    # Themen des Hubs in Ludwigshafen, Medientechnologien die des Hubs in Potsdam".
-    fronted_sectors: bool = False
     # "the chemistry and health hub in Ludwigshafen and Mannheim": sectors before "hub in" + hub.
     sector_hub_phrase: bool = True
     # In a text that announces new hubs, a focus sentence naming no hub states the new hubs' focus.
     new_hub_focus: bool = True
-    # Sectors that describe start-ups, not the hub: "fördert Start-ups aus den Bereichen …".
-    startup_fields: bool = False
     # New hubs in more words ("wächst um zwei Standorte", "Neu im Netzwerk: Augsburg", "newest hub"), by an
     # English name ("Hanover" → Hannover), and not where a listed hub opens a site ("der Hub in Karlsruhe
     # eröffnet einen neuen Standort in Heilbronn").
     new_hub_words: bool = True
-    # A sector compound naming a site in a hub's scope is its focus: "InsurLab Germany, der Insurtech-Hub
-    # der Initiative"; the hub's city as an adjective names its place: "das Kölner InsurLab Germany".
-    apposition: bool = False
 
 
 R = TypeVar("R", CityRules, HubRules)
