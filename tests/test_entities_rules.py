@@ -7,11 +7,15 @@ import threading
 
 from pipeline.entities import analyze
 from pipeline.entities.rules import CityRules, HubRules, current, current_hubs, using
-from scripts.eval_entities import Setting, cross_validate, fold_of, objective, parse_rules
+from scripts.eval_entities import KEYS, Setting, cross_validate, fold_of, objective, parse_rules, written_goal
 
 
 def cities(text: str) -> set[str]:
     return {m.canonical for m in analyze(text).mentions if m.label == "CITY"}
+
+
+def hubs(text: str) -> set[str]:
+    return {m.canonical for m in analyze(text).mentions if m.label == "HUB"}
 
 
 def test_a_rule_family_switched_off_changes_what_analyze_finds_inside_the_block_only() -> None:
@@ -38,6 +42,14 @@ def test_the_rules_in_effect_belong_to_the_thread_that_set_them() -> None:
         worker.start()
         worker.join()
     assert seen == [CityRules()]
+
+
+def test_a_hub_rule_switched_off_changes_what_analyze_finds_inside_the_block_only() -> None:
+    text = "Die Hub Agency in Berlin koordiniert das Netzwerk der Standorte der Digital Hub Initiative."
+    assert hubs(text) == set()
+    with using(HubRules(attached_place=False)):
+        assert hubs(text) == {"Berlin"}
+    assert hubs(text) == set()
 
 
 def test_city_and_hub_rules_are_switched_apart() -> None:
@@ -96,3 +108,29 @@ def test_cross_validation_adopts_a_setting_that_wins_on_the_training_folds() -> 
     assert [row["chosen"] for row in rows] == [1, 1, 1]
     assert (chosen["CITY"].fp, base["CITY"].fp) == (0, 12)
     assert objective(chosen["CITY"]) > objective(base["CITY"])
+
+
+def written_texts_with_an_agency_in_a_hub_city() -> list[dict[str, object]]:
+    """Each text names the agency's seat after "in" (no hub) and a hub after "Hubs in" (a hub)."""
+    towns = ["Berlin", "Köln", "Hamburg", "Dortmund", "Potsdam", "Darmstadt"]
+    texts = []
+    for i, seat in enumerate(towns * 2):
+        hub = towns[(i + 1) % len(towns)]
+        text = (
+            f"Die Hub Agency in {seat} lobt die Standorte der Digital Hub Initiative. Hubs in {hub} wachsen."
+        )
+        texts.append(
+            {"file": f"text{i}", "text": text, "hubs": [hub], "cities": [seat, hub], "relevant": True}
+        )
+    return texts
+
+
+def test_cross_validation_on_written_texts_decides_the_hub_rules() -> None:
+    """Reading the agency's seat as a hub costs HUB precision on every training part: each fold adopts the
+    rule that a place after "in" belongs to the word before it."""
+    docs = written_texts_with_an_agency_in_a_hub_city()
+    options = [Setting(hub=HubRules(attached_place=False)), Setting()]
+    rows, chosen, base = cross_validate(docs, 3, options, KEYS, written_goal)
+    assert [row["chosen"] for row in rows] == [1, 1, 1]
+    assert (chosen["HUB"].tp, chosen["HUB"].fp) == (12, 0)
+    assert base["HUB"].fp == 12

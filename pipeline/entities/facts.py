@@ -110,6 +110,7 @@ def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span], rules: HubR
     fintech hub")."""
     facts = []
     focused = _focused(doc, rules)
+    verbs = sentences_matching(doc, FOCUS_VERBS) if rules.focus_verbs else set()
     for k, sent in enumerate(sentences(doc)):
         in_sent = [r for r in refs if sent.start <= r.start < sent.end]
         if not in_sent:
@@ -122,7 +123,7 @@ def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span], rules: HubR
         for i, ref in enumerate(in_sent):
             stop = in_sent[i + 1].start if i + 1 < len(in_sent) else sent.end
             named = _named_before_hub(doc, ref, stop, free)
-            scope = _scope_sectors(doc, ref.end, stop, free, elliptic=k in focused, verbs=rules.focus_verbs)
+            scope = _scope_sectors(doc, ref.end, stop, free, elliptic=k in focused, verbs=k in verbs)
             found.append(named or scope)
         inherited: list[str] = []
         for ref, own in reversed(list(zip(in_sent, found, strict=True))):
@@ -218,6 +219,8 @@ def _single_hub_focus(
     about, named = hubs, set()
     if len(hubs) != 1:
         about = hubs & set(new_hubs) if rules.new_hub_focus else set()
+        if not about:
+            return []
         named = {sentence_index(doc, r.start) for r in refs}
     facts = []
     for s in sectors:

@@ -9,7 +9,7 @@ hubs, a company's hub, an EU hub) is not the initiative.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
 
@@ -174,15 +174,23 @@ def _focus_follows(city: Span, sectors: list[Span]) -> bool:
     return any(s.start > 0 and doc[s.start - 1].lower_ in {"für", "for"} for s in before)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Where:
-    """What a city reference is read against: the text's towns, its hub names, sectors and the rules."""
+    """What a city reference is read against: the text's towns, its hub names, sectors and the rules (and,
+    computed once per text, the tokens inside hub names, the towns by their end, the hub sentences)."""
 
     cities: list[Span]
     names: list[Span]
     sectors: list[Span]
     added: dict[str, str]
     rules: HubRules
+    named: frozenset[int] = frozenset()
+    ends: dict[int, Span] = field(default_factory=dict)
+    hub_sentences: set[int] | None = None
+
+    def __post_init__(self) -> None:
+        self.named = frozenset(t for n in self.names for t in range(n.start, n.end))
+        self.ends = {c.end: c for c in self.cities}
 
 
 def _city_refs(
@@ -240,7 +248,9 @@ def _in_hub_sentence(city: Span, where: _Where) -> bool:
     attached = _preposition_attaches(city, where) if where.rules.attached_place else None
     if attached is False:
         return False
-    if k in _hub_sentences(doc, where.rules):
+    if where.hub_sentences is None:
+        where.hub_sentences = _hub_sentences(doc, where.rules)
+    if k in where.hub_sentences:
         return not _where_something_happened(city)
     if k not in initiative_sentences(doc) or k in sentences_matching(doc, OTHER_PROGRAMME):
         return False
@@ -271,12 +281,11 @@ def _preposition_attaches(city: Span, where: _Where) -> bool | None:
     Düsseldorf and Munich": no, the place says where something else is. None: no preposition before it, or
     one after a comparison ("gefolgt von München").
     """
-    doc, first = city.doc, _first_of_list(city, where.cities)
-    named = {t for n in where.names for t in range(n.start, n.end)}
+    doc, named = city.doc, where.named
     based = _based(city, named)
     if based is not None:
         return based
-    i = first.start
+    i = _first_of_list(city, where.ends).start
     if i == 0 or doc[i - 1].lower_ not in PLACE_PREPOSITIONS or doc[i - 1].is_sent_start:
         return None
     if i >= 2 and doc[i - 2].lower_ in COMPARISONS:
@@ -294,7 +303,7 @@ BASED = frozenset({"based", "born", "headquartered"})
 NOT_A_HUB = frozenset({"agency", "agentur", "initiative"})  # "Hub Agency", "Hub-Agentur"
 
 
-def _based(city: Span, named: set[int]) -> bool | None:
+def _based(city: Span, named: frozenset[int]) -> bool | None:
     """'the Frankfurt-based fintech hub', 'Cologne-based InsurLab Germany': a hub; 'the Berlin-based Hub
     Agency': the agency's seat. None: no '-based' after the town."""
     doc, j = city.doc, city.end
@@ -309,9 +318,9 @@ def _based(city: Span, named: set[int]) -> bool | None:
     return False
 
 
-def _first_of_list(city: Span, cities: list[Span]) -> Span:
-    """The first town of a list the town ends: "Frankfurt" for "Jena" in "Frankfurt, Köln und Jena"."""
-    ends = {c.end: c for c in cities}
+def _first_of_list(city: Span, ends: dict[int, Span]) -> Span:
+    """The first town of a list the town ends: "Frankfurt" for "Jena" in "Frankfurt, Köln und Jena"
+    (``ends``: the text's towns by their end)."""
     doc, span = city.doc, city
     while span.start >= 2 and doc[span.start - 1].lower_ in LIST_JOINERS and span.start - 1 in ends:
         span = ends[span.start - 1]

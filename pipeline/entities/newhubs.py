@@ -23,20 +23,23 @@ from pipeline.entities.hubs import ARISES, OTHER_PROGRAMME
 from pipeline.entities.rules import current_hubs
 from pipeline.entities.sents import cue_pattern, sentence_index, sentence_matches, sentences_matching
 
-ADDITION = cue_pattern(
+ADDITION_WORDS = (
     r"aufgenommen|aufnehmen|\bnimmt\b.{0,80}\bauf\b|hinzu(?:kommen|gekommen)?\b"
     r"|\bneue[nrs]? (?:digital[- ])?hubs?|\bneue[nrs]? (?:de:hub|standorte?s?)\b"
     r"|\bwird\b.{0,40}\b(?:standort|de:hub|digital hub)"
     r"|zuschlag|erweitert|\bjoin(?:s|ed)?\b|\badd(?:s|ed)?\b|\bnew (?:digital )?hubs?\b"
     r"|(?:dreizehnte|vierzehnte|fünfzehnte|thirteenth|fourteenth)"
 )
+ADDITION = cue_pattern(ADDITION_WORDS)
 # ``HubRules.new_hub_words``: growth and newness in other words ("Die Initiative wächst um zwei Standorte",
 # "Neu im Netzwerk der Digital Hubs: Augsburg", "selected Hanover as the initiative's newest hub").
-MORE_ADDITION = cue_pattern(
-    r"\bwächst um\b|\bgrows? (?:by|to)\b|\bexpand|\bneu im netzwerk|\bneu (?:dabei|hinzu)|\bnewest\b"
+# (One pattern with the words above: one scan of the text; "1(?<=\b1)" lets the engine skip ahead.)
+ADDITION_MORE = cue_pattern(
+    ADDITION_WORDS
+    + r"|\bwächst um\b|\bgrows? (?:by|to)\b|\bexpand|\bneu im netzwerk|\bneu (?:dabei|hinzu)|\bnewest\b"
     r"|\bneueste[nrs]?\b|\bnew (?:member|location|site)s?\b|\bwelcome[sd]?\b"
-    r"|\bbecomes?\b.{0,40}\b(?:hub|location)|\b(?:ab sofort|nun|jetzt|künftig) (?:auch )?teil\b"
-    r"|\bnow (?:also )?part of\b|\b1[3-9](?:th|\.) "
+    r"|\bbecomes?\b.{0,40}\b(?:hub|location)|\bab sofort (?:auch )?teil\b"
+    r"|\b(?:nun|jetzt|künftig) (?:auch )?teil\b|\bnow (?:also )?part of\b|1(?<=\b1)[3-9](?:th|\.) "
 )
 # The sentence must speak of the initiative's network, not of one hub ("Teams joined the Smart Systems Hub").
 NETWORK = cue_pattern(r"netzwerk|network|initiative|de:hub|digital[- ]hubs?\b|standort|location")
@@ -57,10 +60,8 @@ HERE_NOT_ADDED = frozenset({"in", "im", "aus", "nach", "von", "bei", "at", "from
 def addition_sentences(doc: Doc) -> set[int]:
     """Sentences that announce an addition to the initiative's hubs (the document's context is checked by
     the caller)."""
-    candidates = sentences_matching(doc, ADDITION)
     words = current_hubs().new_hub_words
-    if words:
-        candidates = candidates | sentences_matching(doc, MORE_ADDITION)
+    candidates = sentences_matching(doc, ADDITION_MORE if words else ADDITION)
     return {
         k
         for k in candidates
