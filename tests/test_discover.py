@@ -253,6 +253,10 @@ def test_sitemap_entities_are_not_expanded(site: LocalSite) -> None:
         ("https://example.org:443/?fbclid=1&gclid=2&pk_campaign=3", "https://example.org/"),
         ("https://example.org:8443/a/b?b=2&a=1", "https://example.org:8443/a/b?b=2&a=1"),
         ("https://example.org", "https://example.org/"),
+        (
+            "https://EX:mple.org/a?utm_medium=x",
+            "https://ex:mple.org/a",
+        ),  # a port that is no number: as written
     ],
 )
 def test_canonical_url(raw: str, expected: str) -> None:
