@@ -91,12 +91,15 @@ def _scope_sectors(
     return [s.id_ for s in sectors if cue < s.start and s.end <= end]
 
 
+def _verb_sentences(doc: Doc, rules: HubRules) -> set[int]:
+    """Sentences with a verb that states a focus (``focus_verbs``)."""
+    return sentences_matching(doc, FOCUS_VERBS) if rules.focus_verbs else set()
+
+
 def _focused(doc: Doc, rules: HubRules) -> set[int]:
     """Sentences that state a focus; with ``list_lines`` every line of a list one of whose lines (or its
     lead) does ("• Karlsruhe bringt KI ein,⏎• Darmstadt die Cybersicherheit,")."""
-    found = sentences_matching(doc, STRONG_FOCUS)
-    if rules.focus_verbs:
-        found = found | sentences_matching(doc, FOCUS_VERBS)
+    found = sentences_matching(doc, STRONG_FOCUS) | _verb_sentences(doc, rules)
     if rules.list_lines:
         for group in list_groups(doc):
             if group & found:
@@ -110,7 +113,7 @@ def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span], rules: HubR
     fintech hub")."""
     facts = []
     focused = _focused(doc, rules)
-    verbs = sentences_matching(doc, FOCUS_VERBS) if rules.focus_verbs else set()
+    verbs = _verb_sentences(doc, rules)
     for k, sent in enumerate(sentences(doc)):
         in_sent = [r for r in refs if sent.start <= r.start < sent.end]
         if not in_sent:
@@ -158,7 +161,7 @@ def _named_before_hub(doc: Doc, ref: HubRef, stop: int, sectors: list[Span]) -> 
     hub = next((t.i for t in window if t.lower_ in {"hub", "hubs"}), None)
     if hub is None:
         return []
-    return [s.id_ for s in sectors if ref.end <= s.start and s.end <= hub]
+    return [s.id_ for s in sectors if ref.end <= s.start < hub]  # "Insurtech-Hub" is one sector span
 
 
 WEAK_CUES = frozenset({"für", "for", "on", "mit", "with", "auf"})

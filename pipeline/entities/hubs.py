@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 import pipeline.entities.places as places
 from pipeline.entities.data import EntityData
@@ -203,15 +203,65 @@ def _city_refs(
     refs = []
     where = _Where(cities, names or [], sectors, added, current_hubs())
     for city in cities:
-        if city.label_ == "CITY_ADJ":
-            continue
         hub = data.hub_of_city.get(city.id_) or added.get(city.id_)
+        if city.label_ == "CITY_ADJ":
+            if hub and context and where.rules.adjective_hub and _adjective_of_hub(city):
+                refs.append(HubRef(city.start, city.end, hub, (city.id_,)))
+            continue
         named_start = _after_hub_word(city)
         if named_start is not None and city.doc[named_start].lower_ in {"digital", "de"}:
             refs.append(HubRef(named_start, city.end, hub or city.text, (city.id_,)))
         elif hub and context and not _dateline(city, where.rules) and _placed_as_hub(city, where):
-            refs.append(HubRef(city.start, city.end, hub, (city.id_,)))
+            refs.append(HubRef(city.start, city.end, hub, (city.id_,), _relative_sectors(city, sectors)))
     return refs
+
+
+SITE_WORDS = HUB_WORDS | {"Standort", "Digital-Hub", "Hub-Standort"}
+ADJECTIVE_REACH = (
+    4  # tokens between the adjective and "Hub": "Kölner Insurtech - Hub", "Stuttgarter Digital Hub"
+)
+
+
+def _adjective_of_hub(adjective: Span) -> bool:
+    """'der Berliner Hub', 'dem Kölner Insurtech-Hub', 'Der Stuttgarter Digital Hub für …': a hub city's
+    adjective before a hub word, with only sector words, hyphens and 'Digital' between; not in a sentence
+    about another programme."""
+    doc = adjective.doc
+    if sentence_index(doc, adjective.start) in sentences_matching(doc, OTHER_PROGRAMME):
+        return False
+    for token in doc[adjective.end : adjective.end + ADJECTIVE_REACH]:
+        if token.text in SITE_WORDS:
+            return True
+        if not (token.text == "-" or token.lower_ == "digital" or _sector_word(token)):
+            return False
+    return False
+
+
+def _sector_word(token: Token) -> bool:
+    """A token inside a sector span ('Insurtech' of 'Insurtech-Hub')."""
+    return any(s.start <= token.i < s.end for s in token.doc.spans.get("sectors", ()))
+
+
+RELATIVE = frozenset({"wo", "where", "whose", "dessen", "deren"})
+RELATIVE_REACH = 5  # tokens after the relative word: "wo der Insurtech - Hub"
+
+
+def _relative_hub(city: Span) -> int | None:
+    """'nach Köln, wo der Insurtech-Hub der Initiative sitzt', 'Darmstadt, whose hub is devoted to …': the
+    hub word's token, else None."""
+    doc, j = city.doc, city.end
+    if j + 1 >= len(doc) or doc[j].text != "," or doc[j + 1].lower_ not in RELATIVE:
+        return None
+    window = doc[j + 2 : j + 2 + RELATIVE_REACH]
+    return next((t.i for t in window if t.text in SITE_WORDS or t.lower_ == "hub"), None)
+
+
+def _relative_sectors(city: Span, sectors: list[Span]) -> tuple[str, ...]:
+    """The sectors of 'Köln, wo der Insurtech-Hub …' (between the relative word and the hub word)."""
+    hub = _relative_hub(city) if current_hubs().relative_hub else None
+    if hub is None:
+        return ()
+    return tuple(s.id_ for s in sectors if city.end + 1 < s.start <= hub)
 
 
 DATELINE_DASHES = frozenset({"–", "-", "—", ":", "/"})
@@ -246,6 +296,8 @@ def _in_hub_sentence(city: Span, where: _Where) -> bool:
     """
     doc, k = city.doc, sentence_index(city.doc, city.start)
     attached = _preposition_attaches(city, where) if where.rules.attached_place else None
+    if where.rules.relative_hub and _relative_hub(city) is not None:
+        return True
     if attached is False:
         return False
     if where.hub_sentences is None:

@@ -64,6 +64,13 @@ class HubRules:
     # English name ("Hanover" → Hannover), and not where a listed hub opens a site ("der Hub in Karlsruhe
     # eröffnet einen neuen Standort in Heilbronn").
     new_hub_words: bool = True
+    # Fourth round (constructions of other writers). A hub city's adjective before a hub word: "der Berliner
+    # Hub", "dem Kölner Insurtech-Hub", "Der Stuttgarter Digital Hub für Future Industries", "beim
+    # Karlsruher Standort" (in a text about the initiative).
+    adjective_hub: bool = True
+    # A place whose relative clause names its hub: "nach Köln, wo der Insurtech-Hub der Initiative sitzt",
+    # "Darmstadt, whose hub is devoted to cybersecurity".
+    relative_hub: bool = True
 
 
 R = TypeVar("R", CityRules, HubRules)
