@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import cli
 from pipeline.store import crawlstate
-from tests.germansite import ARTICLES, article_html, listing_html
+from tests.germansite import ARTICLES, article_html, feed_xml, listing_html
 from tests.localsite import LocalSite, Page
 
 SETTINGS = """settings:
@@ -437,3 +437,18 @@ def test_a_page_its_announcement_and_its_validators_are_stored_together(
     assert "If-None-Match" not in german_site.hits(f"/artikel/{slug}.html")[-1].headers
     assert rows(news, "SELECT count(*) FROM announcements WHERE url LIKE ?", like) == [(1,)]
     assert rows(news, "SELECT count(*) FROM raw_pages WHERE url LIKE ?", like) == [(1,)]
+
+
+def test_a_feed_link_with_a_broken_port_fails_alone(german_site: LocalSite, tmp_path: Path) -> None:
+    """A stranger's feed may hold any URL: one whose port is no number is an error of that item only."""
+    bad = {**ARTICLES[0], "slug": "kaputt"}
+    feed = feed_xml(german_site.url, [*ARTICLES[:2], bad]).replace(
+        f"{german_site.url}/artikel/kaputt.html", "https://ex:mple.org/artikel/kaputt.html"
+    )
+    german_site.add("/ports.xml", feed, "application/rss+xml; charset=utf-8")
+    config = write_config(tmp_path, source("ports", "feed", f"{german_site.url}/ports.xml"))
+    code, err = run(config)
+    assert code == 3 and "Traceback" not in err  # the item's error counts, the rest is stored
+    assert rows(config, "SELECT count(*) FROM announcements") == [(2,)]
+    ((error,),) = rows(config, "SELECT error FROM fetches WHERE url LIKE 'https://ex:mple.org%'")
+    assert "invalid URL" in error

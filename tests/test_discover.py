@@ -158,6 +158,15 @@ def test_listing_follows_pages_resolves_relative_links_and_honours_max_pages(sit
     assert site.hits("/archiv/") == []
 
 
+def test_a_listing_url_that_now_serves_xml_yields_nothing_and_raises_nothing(site: LocalSite) -> None:
+    """A listing whose URL answers with an XML document (the site moved it to a feed) finds no links: the
+    run reports the source as broken, and BeautifulSoup's XML-as-HTML warning never escapes."""
+    rss = '<?xml version="1.0"?>\n<rss><channel><item><link>/a1.html</link></item></channel></rss>'
+    site.add("/news/", rss)
+    found = run_discover({"kind": "listing", "url": f"{site.url}/news/", "links": "a.t", "next": "a.next"})
+    assert found.links == []
+
+
 def test_listing_stops_at_a_page_of_known_articles(site: LocalSite) -> None:
     site.add("/news/", listing(["a1.html", "a2.html"], "?seite=2"))
     site.add("/news/?seite=2", listing(["b1.html"]))
@@ -253,6 +262,10 @@ def test_sitemap_entities_are_not_expanded(site: LocalSite) -> None:
         ("https://example.org:443/?fbclid=1&gclid=2&pk_campaign=3", "https://example.org/"),
         ("https://example.org:8443/a/b?b=2&a=1", "https://example.org:8443/a/b?b=2&a=1"),
         ("https://example.org", "https://example.org/"),
+        (
+            "https://EX:mple.org/a?utm_medium=x",
+            "https://ex:mple.org/a",
+        ),  # a port that is no number: as written
     ],
 )
 def test_canonical_url(raw: str, expected: str) -> None:

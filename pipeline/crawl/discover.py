@@ -12,9 +12,10 @@ fetches articles while the later listing pages are still being read. Sitemaps li
 from __future__ import annotations
 
 import logging
+import warnings
 from urllib.parse import urljoin
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 
 from pipeline.config import Source
 from pipeline.crawl import linkfinder
@@ -129,7 +130,7 @@ def listing_page(source: Source, response: Response, *, first: bool = True) -> t
     """A listing page's article links and its next page: by the source's selectors, else found
     (`linkfinder`). A first page without links that is an app shell is an error, not an empty success."""
     found = linkfinder.find_links(response.text, response.url) if not (source.links and source.next) else None
-    soup = BeautifulSoup(response.text, "lxml") if source.links or source.next else None
+    soup = _soup(response.text) if source.links or source.next else None
     if source.links and soup is not None:
         links = _selected(source, soup, response.url)
     elif found is not None:
@@ -141,6 +142,14 @@ def listing_page(source: Source, response: Response, *, first: bool = True) -> t
         href = nxt.get("href") if nxt else None
         return links, urljoin(_base(soup, response.url), str(href)) if href else None
     return links, found.next_url if found else None
+
+
+def _soup(html: str) -> BeautifulSoup:
+    """A listing page parsed as HTML, also when it opens with an XML declaration (XHTML, or a server's
+    mislabelled page): the selectors are HTML selectors, and BeautifulSoup's warning about it is noise."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        return BeautifulSoup(html, "lxml")
 
 
 def _base(soup: BeautifulSoup, url: str) -> str:

@@ -44,9 +44,13 @@ async def check_url(url: str, allowed: list[IPNetwork]) -> None:
     if not host:
         raise FetchError("no host in URL", url=url)
     try:
+        port = parts.port
+    except ValueError as exc:  # "https://ex:mple.org/": a stranger's link, refused before a byte is sent
+        raise FetchError(f"invalid URL: {exc}", url=url) from exc
+    try:
         addresses = [ipaddress.ip_address(host)]
     except ValueError:
-        addresses = await _resolve(host, parts.port or (443 if parts.scheme == "https" else 80), url)
+        addresses = await _resolve(host, port or (443 if parts.scheme == "https" else 80), url)
     for address in addresses:
         reason = refusal(address, allowed)
         if reason:

@@ -42,8 +42,12 @@ def canonical_url(url: str) -> str:
     host = (parts.hostname or "").lower()
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
-    if parts.port and parts.port != DEFAULT_PORTS.get(scheme):
-        host = f"{host}:{parts.port}"
+    try:
+        port: int | str | None = parts.port
+    except ValueError:  # not a number ("https://ex:mple.org/"): kept as written, so a stranger's link
+        port = parts.netloc.rsplit(":", 1)[-1].lower()  # cannot stop discovery; it fails alone when fetched
+    if port and port != DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(k)]
     return urlunsplit((scheme, host, parts.path or "/", urlencode(query), ""))
 

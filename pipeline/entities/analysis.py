@@ -11,6 +11,7 @@ from pipeline.entities.model import statistical_mentions
 from pipeline.entities.newhubs import new_hub_cities
 from pipeline.entities.nlp import flatten_lines, parse
 from pipeline.entities.result import Analysis, Fact, Mention
+from pipeline.entities.rules import current_hubs
 from pipeline.entities.sents import sentence_text
 
 
@@ -39,9 +40,9 @@ class _Parsed:
 
 def run(text: str, title: str = "") -> Analysis:
     """The implementation behind ``pipeline.entities.analyze``."""
-    data = load()
-    body = _Parsed(parse(flatten_lines(text)), text)
-    head = _Parsed(parse(flatten_lines(title)), title) if title else None
+    data, short_lines = load(), current_hubs().list_lines
+    body = _Parsed(parse(flatten_lines(text, short_lines=short_lines)), text)
+    head = _Parsed(parse(flatten_lines(title, short_lines=short_lines)), title) if title else None
     parts = [body] if head is None else [head, body]
     names = [s for p in parts for s in p.names]
     cities, sectors = [c for p in parts for c in p.cities], [s for p in parts for s in p.sectors]
@@ -54,7 +55,7 @@ def run(text: str, title: str = "") -> Analysis:
         part.refs = find_hubs(
             part.doc, part.names, part.cities, part.sectors, context=context, data=data, added=added
         )
-        for fact in facts_of(part.doc, part.refs, part.cities, part.sectors, data):
+        for fact in facts_of(part.doc, part.refs, part.cities, part.sectors, data, set(added.values())):
             facts.setdefault((fact.hub, fact.kind, fact.value), fact)
     mentions = (head.mentions(in_title=True) if head else []) + body.mentions(in_title=False)
     mentions += statistical_mentions(text)

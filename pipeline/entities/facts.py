@@ -9,11 +9,15 @@ hub's sectors.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from spacy.tokens import Doc, Span, Token
 
+import pipeline.entities.clauses as clauses
 from pipeline.entities.data import EntityData
 from pipeline.entities.hubs import (
     FOCUS_CUES,
+    FOCUS_VERBS,
     JOINERS,
     OTHER_PROGRAMME,
     HubRef,
@@ -21,8 +25,10 @@ from pipeline.entities.hubs import (
     says_initiative,
 )
 from pipeline.entities.result import Fact
+from pipeline.entities.rules import HubRules, current_hubs
 from pipeline.entities.sents import (
     cue_pattern,
+    list_groups,
     lowered_text,
     sentence_index,
     sentence_texts,
@@ -36,9 +42,10 @@ FOCUS_SENTENCE_CUES = (
     "schwerpunkt",
     "fokus",
     "focus",
-    "konzentriert",
-    "widmet",
-    "spezialisiert",
+    "konzentr",  # stems: "soll sich auf Energie konzentrieren", "widmen sich", "specialises"
+    "widm",
+    "speziali",
+    "speciali",
     "bereich",
     "mittelpunkt",
 )
@@ -46,16 +53,19 @@ FOCUS_SENTENCE_CUES = (
 
 def _cue_holds(token: Token, sector_starts: set[int]) -> bool:
     """A preposition is a focus cue only right before a sector ("für Insurtech", "on mobility"), not in
-    "looking for startups working on insurance, AI …"; the colon of "de:hub" is none; other cues are."""
+    "looking for startups working on insurance, AI …"; the colon of "de:hub" is none, nor the hyphen of a
+    compound ("die Fintech-Szene"); other cues are."""
     if token.lower_ == ":":
         return token.i + 1 >= len(token.doc) or not token.doc[token.i + 1].lower_.startswith("hub")
+    if token.text == "-" and token.i > 0 and not token.doc[token.i - 1].whitespace_:
+        return False
     return token.lower_ not in WEAK_CUES or any(
         token.i < s <= token.i + WEAK_CUE_REACH for s in sector_starts
     )
 
 
 def _scope_sectors(
-    doc: Doc, start: int, end: int, sectors: list[Span], *, elliptic: bool = False
+    doc: Doc, start: int, end: int, sectors: list[Span], *, elliptic: bool = False, verbs: bool = False
 ) -> list[str] | None:
     """Sectors after a focus cue in tokens [start, end); None when the scope holds only a list joiner.
 
@@ -69,7 +79,7 @@ def _scope_sectors(
     inside = [s.id_ for s in sectors if start <= s.start and s.end <= end]
     last = doc[end - 1]
     lowered = lowered_text(doc)[doc[start].idx : last.idx + len(last)]  # no Span.text: it joins tokens
-    if STRONG_FOCUS.search(lowered):
+    if STRONG_FOCUS.search(lowered) or (verbs and FOCUS_VERBS.search(lowered)):
         return inside
     starts = {s.start for s in sectors}
     cue = next((t.i for t in tokens if t.lower_ in FOCUS_CUES and _cue_holds(t, starts)), None)
@@ -81,12 +91,29 @@ def _scope_sectors(
     return [s.id_ for s in sectors if cue < s.start and s.end <= end]
 
 
-def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fact]:
+def _verb_sentences(doc: Doc, rules: HubRules) -> set[int]:
+    """Sentences with a verb that states a focus (``focus_verbs``)."""
+    return sentences_matching(doc, FOCUS_VERBS) if rules.focus_verbs else set()
+
+
+def _focused(doc: Doc, rules: HubRules) -> set[int]:
+    """Sentences that state a focus; with ``list_lines`` every line of a list one of whose lines (or its
+    lead) does ("• Karlsruhe bringt KI ein,⏎• Darmstadt die Cybersicherheit,")."""
+    found = sentences_matching(doc, STRONG_FOCUS) | _verb_sentences(doc, rules)
+    if rules.list_lines:
+        for group in list_groups(doc):
+            if group & found:
+                found = found | group
+    return found
+
+
+def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span], rules: HubRules) -> list[Fact]:
     """Per sentence: each hub's sectors from its scope (up to the next hub), a list sharing the next hub's,
     a sector led by "für" ("Für Fintech steht Frankfurt"), or a sector named before "hub" ("the Frankfurt
     fintech hub")."""
     facts = []
-    focused = sentences_matching(doc, STRONG_FOCUS)
+    focused = _focused(doc, rules)
+    verbs = _verb_sentences(doc, rules)
     for k, sent in enumerate(sentences(doc)):
         in_sent = [r for r in refs if sent.start <= r.start < sent.end]
         if not in_sent:
@@ -99,7 +126,8 @@ def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fac
         for i, ref in enumerate(in_sent):
             stop = in_sent[i + 1].start if i + 1 < len(in_sent) else sent.end
             named = _named_before_hub(doc, ref, stop, free)
-            found.append(named or _scope_sectors(doc, ref.end, stop, free, elliptic=k in focused))
+            scope = _scope_sectors(doc, ref.end, stop, free, elliptic=k in focused, verbs=k in verbs)
+            found.append(named or scope)
         inherited: list[str] = []
         for ref, own in reversed(list(zip(in_sent, found, strict=True))):
             inherited = inherited if own is None else own
@@ -133,7 +161,7 @@ def _named_before_hub(doc: Doc, ref: HubRef, stop: int, sectors: list[Span]) -> 
     hub = next((t.i for t in window if t.lower_ in {"hub", "hubs"}), None)
     if hub is None:
         return []
-    return [s.id_ for s in sectors if ref.end <= s.start and s.end <= hub]
+    return [s.id_ for s in sectors if ref.end <= s.start < hub]  # "Insurtech-Hub" is one sector span
 
 
 WEAK_CUES = frozenset({"für", "for", "on", "mit", "with", "auf"})
@@ -184,18 +212,25 @@ def _hub_for_sector(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[F
     return facts
 
 
-def _single_hub_focus(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fact]:
-    """'Schwerpunkte sind Energie und Smart City.' in a text about one hub states that hub's focus."""
+def _single_hub_focus(
+    doc: Doc, refs: list[HubRef], sectors: list[Span], new_hubs: Collection[str], rules: HubRules
+) -> list[Fact]:
+    """'Schwerpunkte sind Energie und Smart City.' in a text about one hub states that hub's focus; with
+    ``new_hub_focus``, in a text that announces new hubs, such a sentence naming no hub states theirs
+    ("Der gemeinsame Hub soll sich auf Energie konzentrieren")."""
     hubs = {r.hub for r in refs}
+    about, named = hubs, set()
     if len(hubs) != 1:
-        return []
-    hub = hubs.pop()
+        about = hubs & set(new_hubs) if rules.new_hub_focus else set()
+        if not about:
+            return []
+        named = {sentence_index(doc, r.start) for r in refs}
     facts = []
     for s in sectors:
         k = sentence_index(doc, s.start)
         evidence = sentence_texts(doc)[k]
-        if any(c in evidence.lower() for c in FOCUS_SENTENCE_CUES):
-            facts.append(Fact(hub, "sector", s.id_, evidence))
+        if k not in named and any(c in evidence.lower() for c in FOCUS_SENTENCE_CUES):
+            facts += [Fact(hub, "sector", s.id_, evidence) for hub in sorted(about)]
     return facts
 
 
@@ -214,14 +249,25 @@ def _city_facts(doc: Doc, refs: list[HubRef], cities: list[Span], data: EntityDa
 
 
 def facts_of(
-    doc: Doc, refs: list[HubRef], cities: list[Span], sectors: list[Span], data: EntityData
+    doc: Doc,
+    refs: list[HubRef],
+    cities: list[Span],
+    sectors: list[Span],
+    data: EntityData,
+    new_hubs: Collection[str] = (),
 ) -> list[Fact]:
     """All facts, one per (hub, kind, value), with the first sentence that states it as evidence."""
     if not refs:
         return []
-    every = _city_facts(doc, refs, cities, data) + _sector_facts(doc, refs, sectors)
-    every += _single_hub_focus(doc, refs, sectors) + _hub_for_sector(doc, refs, sectors)
+    rules = current_hubs()
+    every = _city_facts(doc, refs, cities, data) + _sector_facts(doc, refs, sectors, rules)
+    every += _single_hub_focus(doc, refs, sectors, new_hubs, rules) + _hub_for_sector(doc, refs, sectors)
     every += _site_compound_facts(doc, refs, sectors)
+    if rules.sector_hub_phrase:
+        every += [
+            Fact(refs[i].hub, "sector", sector, sentence_texts(doc)[sentence_index(doc, refs[i].start)])
+            for i, sector in clauses.sector_hub_phrase(doc, refs, sectors)
+        ]
     unique: dict[tuple[str, str, str], Fact] = {}
     for fact in every:
         unique.setdefault((fact.hub, fact.kind, fact.value), fact)

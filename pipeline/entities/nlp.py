@@ -76,15 +76,41 @@ def _customise_tokenizer(nlp: Language) -> None:
     tokenizer.suffix_search = compile_suffix_regex(suffixes).search
 
 
-def flatten_lines(text: str) -> str:
+def flatten_lines(text: str, *, short_lines: bool = False) -> str:
     """Join wrapped lines (same length, so offsets hold) but keep list lines ('• Köln: Insurtech') apart.
 
     A name broken over a line ("Digital Hub\\nMobility") must still match the rulers, which see whitespace
-    tokens; a list line must still start its own sentence.
+    tokens; a list line must still start its own sentence. With ``short_lines``, the line break after a
+    line of a list under a lead ending in ":" is kept too when the line is much shorter than the text's
+    longest: a wrapped line fills the width, a list line ("Köln (Insurtech)", "1. Hamburg: Hackathon")
+    does not.
     """
     if "\n" not in text:
         return text
-    return SINGLE_NEWLINE.sub(lambda m: "\n" if LIST_LINE.match(text, m.end()) else " ", text)
+    short = _short_line_ends(text) if short_lines else frozenset()
+    return SINGLE_NEWLINE.sub(
+        lambda m: "\n" if m.start() in short or LIST_LINE.match(text, m.end()) else " ", text
+    )
+
+
+SHORT_LINE = 0.6  # of the longest line: shorter lines are not wrapped prose
+WRAP_WIDTH = 60  # characters: in a text whose lines are all shorter, every line of a list is a list line
+
+
+def _short_line_ends(text: str) -> frozenset[int]:
+    """Offsets of the line breaks that end a short line of a list hanging from a lead ending in ":"."""
+    lines = text.split("\n")
+    width = max(len(line) for line in lines)
+    ends, pos, in_list = set(), 0, False
+    for line in lines:
+        pos += len(line)
+        stripped = line.strip()
+        short = bool(stripped) and (width < WRAP_WIDTH or len(stripped) < SHORT_LINE * width)
+        if in_list and short:
+            ends.add(pos)
+        in_list = stripped.endswith(":") or (in_list and short)
+        pos += 1
+    return frozenset(ends)
 
 
 def parse(text: str) -> Doc:

@@ -50,7 +50,13 @@ PLACE_NOUNS = frozenset(
 )
 NOT_PLACE_NOUN_PARTS = ("kirch", "pfarr")  # "Gesamtkirchengemeinde Ulm" is a parish
 STRONG_PLACE_NOUN_ENDINGS = ("stadt", "gemeinde", "bürgermeister", "bürgermeisterin")
-STOP_WORDS = frozenset(GERMAN_STOP_WORDS | ENGLISH_STOP_WORDS | {"gestern", "sowohl", "trotz", "laut"})
+# Function words a sentence may open with before a town ("Unlike Berlin, …"), missing from spaCy's lists.
+STOP_WORDS = frozenset(
+    GERMAN_STOP_WORDS
+    | ENGLISH_STOP_WORDS
+    | {"gestern", "sowohl", "trotz", "laut", "samt", "anstelle"}
+    | {"unlike", "despite", "including", "alongside", "near", "like", "versus"}
+)
 FOREIGN_ADJECTIVE = re.compile(
     r"(?:österreich|schweiz|italien|französ|polni|tschech|niederländ|holländ|belgi|luxemburg|däni|spani"
     r"|portugies|engli|briti|schott|iri|amerikan|kanad|ungari|slowak|sloweni|kroati|rumäni|russi|ukraini"

@@ -1,11 +1,11 @@
-"""The CITY rules' switches and parameters, in one place, so each family can be measured on and off.
+"""The CITY and HUB rules' switches and parameters, in one place, so each family can be measured on and off.
 
 Why: which cue a town's name needs is a trade of precision against recall, and a rule that only helps the
 pages it was written on is a fit. ``scripts/eval_entities.py --folds`` scores a setting by cross-validation
 (``--set``, ``--try``); the defaults below are the settings that won out of fold (docs/entities.md).
 
-``analyze`` reads the rules in effect (``current()``); ``using(rules)`` changes them for a block of code,
-per thread and task (a context variable), so the pipeline need not be rebuilt.
+``analyze`` reads the rules in effect (``current()``, ``current_hubs()``); ``using(rules)`` changes them for a
+block of code, per thread and task (a context variable), so the pipeline need not be rebuilt.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,20 +40,63 @@ class CityRules:
     village_by_land: bool = True  # another town of its Land places it (False: only a town of its Kreis)
 
 
+@dataclass(frozen=True, slots=True)
+class HubRules:
+    """Which HUB references and hub facts the text's structure gives (defaults: chosen by CV)."""
+
+    # Lists: the short lines of a list under a lead ending in ":" keep their line break ("Köln (Insurtech)",
+    # "1. Hamburg: Hackathon"); a list line is about what its lead is about (hubs, a focus); the lines of one
+    # list share a focus verb (ellipsis: "• Karlsruhe bringt KI ein,⏎• Darmstadt die Cybersicherheit,");
+    # "Frankfurt am Main (Fintech)" opening a line is no dateline ("Calden (dpa) –" is).
+    list_lines: bool = True
+    # Where a place attaches: after "in"/"aus"/"nach" … a hub city is a hub only when the preposition
+    # follows a hub word ("die Hubs in Frankfurt", "der Hub aus Dresden"), not "die Hub Agency in Berlin",
+    # "nach Berlin eingeladen", "founders from Berlin", "the Berlin-based Hub Agency".
+    attached_place: bool = True
+    # Verbs that state a focus: "kümmert sich um", "bringt … voran", "arbeiten an", "steht für", "im Blick",
+    # "covers", "is all about" (facts only: such a sentence is no sentence about hubs).
+    focus_verbs: bool = True
+    # "the chemistry and health hub in Ludwigshafen and Mannheim": sectors before "hub in" + hub.
+    sector_hub_phrase: bool = True
+    # In a text that announces new hubs, a focus sentence naming no hub states the new hubs' focus.
+    new_hub_focus: bool = True
+    # New hubs in more words ("wächst um zwei Standorte", "Neu im Netzwerk: Augsburg", "newest hub"), by an
+    # English name ("Hanover" → Hannover), and not where a listed hub opens a site ("der Hub in Karlsruhe
+    # eröffnet einen neuen Standort in Heilbronn").
+    new_hub_words: bool = True
+    # Fourth round (constructions of other writers). A hub city's adjective before a hub word: "der Berliner
+    # Hub", "dem Kölner Insurtech-Hub", "Der Stuttgarter Digital Hub für Future Industries", "beim
+    # Karlsruher Standort" (in a text about the initiative).
+    adjective_hub: bool = True
+    # A place whose relative clause names its hub: "nach Köln, wo der Insurtech-Hub der Initiative sitzt",
+    # "Darmstadt, whose hub is devoted to cybersecurity".
+    relative_hub: bool = True
+
+
+R = TypeVar("R", CityRules, HubRules)
 DEFAULT = CityRules()
+DEFAULT_HUBS = HubRules()
 _RULES: ContextVar[CityRules] = ContextVar("city_rules", default=DEFAULT)
+_HUB_RULES: ContextVar[HubRules] = ContextVar("hub_rules", default=DEFAULT_HUBS)
 
 
 def current() -> CityRules:
-    """The rules ``analyze`` applies now."""
+    """The CITY rules ``analyze`` applies now."""
     return _RULES.get()
 
 
+def current_hubs() -> HubRules:
+    """The HUB and fact rules ``analyze`` applies now."""
+    return _HUB_RULES.get()
+
+
 @contextmanager
-def using(rules: CityRules) -> Iterator[CityRules]:
-    """Apply ``rules`` to every ``analyze`` call inside the block (this thread or task only)."""
-    token = _RULES.set(rules)
+def using(rules: R) -> Iterator[R]:
+    """Apply ``rules`` (CITY or HUB rules) to every ``analyze`` call inside the block (this thread or task
+    only)."""
+    var: ContextVar[Any] = _HUB_RULES if isinstance(rules, HubRules) else _RULES
+    token = var.set(rules)
     try:
         yield rules
     finally:
-        _RULES.reset(token)
+        var.reset(token)

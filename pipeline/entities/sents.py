@@ -28,9 +28,10 @@ def cue_pattern(pattern: str) -> re.Pattern[str]:
 
 
 class _Index:
-    __slots__ = ("char_starts", "lower", "matches", "one", "spans", "starts", "text", "texts")
+    __slots__ = ("char_starts", "leads", "lower", "matches", "one", "spans", "starts", "text", "texts")
 
     def __init__(self, doc: Doc) -> None:
+        self.leads: dict[int, int] | None = None
         self.matches: dict[re.Pattern[str], set[int]] = {}
         self.one: dict[tuple[re.Pattern[str], int], bool] = {}
         self.text = text = doc_text(doc)
@@ -117,3 +118,51 @@ def sentence_matches(doc: Doc, k: int, regex: re.Pattern[str]) -> bool:
         end = index.char_starts[k + 1] if k + 1 < len(index.char_starts) else len(index.lower)
         hit = index.one[key] = regex.search(index.lower, start, end) is not None
     return hit
+
+
+# A list line opens with a bullet or number ("• Köln", "1. Hamburg") or has no full stop ("Köln (Insurtech)").
+LIST_MARK = re.compile(r"[•*–—-]|\d{1,2}[.)]\s|[a-z]\)\s")
+
+
+def list_leads(doc: Doc) -> dict[int, int]:
+    """Sentence index of each list line → the lead sentence ending in ":" the list hangs from.
+
+    "Die Hubs der Initiative laden zu drei Terminen ein:⏎1. Hamburg: Hackathon …⏎2. Potsdam: …": a list
+    line says what its lead says it is about; the list ends at the first line that is no list line.
+    """
+    index = _index(doc)
+    if index.leads is None:
+        index.leads = _leads(doc, index)
+    return index.leads
+
+
+def _leads(doc: Doc, index: _Index) -> dict[int, int]:
+    leads: dict[int, int] = {}
+    texts = index.texts
+    for k, text in enumerate(texts):
+        if not text.endswith(":"):
+            continue
+        for j in range(k + 1, len(texts)):
+            if not _at_line_start(doc, index.starts[j]) or not _list_line(texts[j]):
+                break
+            leads[j] = k
+    return leads
+
+
+def _at_line_start(doc: Doc, i: int) -> bool:
+    if i == 0:
+        return True
+    prev = doc[i - 1]
+    return "\n" in (prev.text if prev.is_space else prev.whitespace_)
+
+
+def _list_line(text: str) -> bool:
+    return bool(LIST_MARK.match(text)) or text[-1:] not in (".", "!", "?")
+
+
+def list_groups(doc: Doc) -> list[set[int]]:
+    """The sentences of each list: its lead and its lines."""
+    groups: dict[int, set[int]] = {}
+    for line, lead in list_leads(doc).items():
+        groups.setdefault(lead, {lead}).add(line)
+    return list(groups.values())
