@@ -28,7 +28,7 @@ from pipeline.entities import listed_hubs
 from pipeline.errors import ConfigError, ExtractError, FetchError, HubwatchError, Skip
 from pipeline.lock import run_lock
 from pipeline.store import announcements, archive, crawlstate, hubs, schema, sitemaptrust, transactions
-from pipeline.workers import Backlog, Context, Workers, backlog_limit, reanalyse_raw
+from pipeline.workers import Backlog, Context, Workers, backlog_limit, reprocess
 
 if TYPE_CHECKING:  # the digest's modules (templates, mail) load only when a digest is sent
     from pipeline.deliver.digest import DigestOutcome
@@ -202,39 +202,58 @@ def _known_if_walked_through(db: sqlite_utils.Database, source_id: str, run_id: 
 
 async def _run_source(sr: SourceRun, ctx: Context) -> None:
     source, db = sr.source, ctx.db
+    articles = _Articles(sr, ctx)  # a listing's links start as each of its pages is read
+    discovery = None
     try:
         discovery = await discover(
             source,
             ctx.fetcher,
             known=_known_if_walked_through(db, source.id, ctx.run_id),
             last_fetched=lambda urls: crawlstate.crawl_last_fetched(db, urls),
+            on_links=articles.start,
         )
     except (HubwatchError, Skip) as exc:
         sr.error = exc.reason if isinstance(exc, FetchError | Skip) else str(exc)
-        crawlstate.source_failed(db, source.id, error=sr.error, items=0, run_id=ctx.run_id)
         logger.info("source %s failed: %s", source.id, sr.error)
-        return
     except Exception as exc:  # a parser bug must not stop the other sources
         sr.error = f"{type(exc).__name__}: {exc}"
-        crawlstate.source_failed(db, source.id, error=sr.error, items=0, run_id=ctx.run_id)
         logger.exception("source %s failed unexpectedly", source.id)
+    if discovery is None:  # the articles of listing pages read before the failure are still kept
+        await articles.finish()
+        crawlstate.source_failed(db, source.id, error=sr.problem, items=len(sr.items), run_id=ctx.run_id)
         return
     sr.error = discovery.error
     _check_yield(sr, discovery, ctx)
     sr.found = discovery.found  # before the re-check policy moves sitemap URLs from unchanged to links
-    links = discovery.links + _rechecks(source, discovery, ctx)
-    ctx.pending += len(links)
-    if ctx.progress:
-        ctx.progress("found", len(links))
-    sr.items = [ArticleRun(source.id, link.url) for link in links]
-    await asyncio.gather(
-        *(_run_article(item, link, source, ctx) for item, link in zip(sr.items, links, strict=True))
-    )
+    articles.start(discovery.links + _rechecks(source, discovery, ctx))
+    await articles.finish()
     sr.items += [ArticleRun(source.id, url, "unchanged") for url in discovery.unchanged]
     if sr.failed:
         crawlstate.source_failed(db, source.id, error=sr.problem, items=sr.found, run_id=ctx.run_id)
     else:
         crawlstate.source_ok(db, source.id, items=sr.found, run_id=ctx.run_id)
+
+
+@dataclass
+class _Articles:
+    """The article tasks of one source, each started once, as soon as its link is known."""
+
+    sr: SourceRun
+    ctx: Context
+    tasks: dict[str, asyncio.Future[None]] = field(default_factory=dict)
+
+    def start(self, links: list[Link]) -> None:
+        fresh = list({link.url: link for link in links if link.url not in self.tasks}.values())
+        self.ctx.pending += len(fresh)
+        if self.ctx.progress and fresh:
+            self.ctx.progress("found", len(fresh))
+        for link in fresh:
+            item = ArticleRun(self.sr.source.id, link.url)
+            self.sr.items.append(item)
+            self.tasks[link.url] = asyncio.ensure_future(_run_article(item, link, self.sr.source, self.ctx))
+
+    async def finish(self) -> None:
+        await asyncio.gather(*self.tasks.values())
 
 
 def known_urls(db: sqlite_utils.Database, urls: list[str]) -> set[str]:
@@ -316,7 +335,6 @@ async def _process(item: ArticleRun, link: Link, source: Source, ctx: Context) -
     await _store_page(item, link, source, ctx, html=html, url=url, raw=response)
     if link.lastmod_says_unchanged and item.status == "changed":
         _lastmod_lied(source, url, ctx)
-    crawlstate.save_cache_headers(ctx.db, link.url, response.etag, response.last_modified, stored_url=url)
 
 
 def _lastmod_lied(source: Source, url: str, ctx: Context) -> None:
@@ -341,13 +359,17 @@ async def _store_page(
     ctx.backlog.enter()  # this page's body is held until it is stored
     try:
         article, analysis = await ctx.analyse(html, url, source.content, link.published)
-        if raw is not None:
-            archive.save_raw(
-                ctx.db, url=url, source_id=source.id, body=raw.content, content_type=raw.content_type
+        db = ctx.db
+        with transactions.transaction(db):  # the page, its announcement and its validators: one commit
+            if raw is not None:
+                archive.save_raw(
+                    db, url=url, source_id=source.id, body=raw.content, content_type=raw.content_type
+                )
+            saved = announcements.save_article(
+                db, source_id=source.id, url=url, article=article, analysis=analysis
             )
-        saved = announcements.save_article(
-            ctx.db, source_id=source.id, url=url, article=article, analysis=analysis
-        )
+            if raw is not None:
+                crawlstate.save_cache_headers(db, link.url, raw.etag, raw.last_modified, stored_url=url)
     finally:
         ctx.backlog.leave()
     item.url, item.status = url, saved.change
@@ -356,45 +378,6 @@ async def _store_page(
 def _inline_html(link: Link) -> str:
     """A linkless feed item is its own page: title and the feed's HTML content."""
     return f"<html><body><article><h1>{escape(link.title or '')}</h1>{link.content}</article></body></html>"
-
-
-def reprocess(
-    db: sqlite_utils.Database, config: Config, *, progress: Progress | None = None
-) -> dict[str, int]:
-    """Re-run extraction and entities over stored raw pages; replace mentions and facts, no events.
-
-    Extraction runs on `extract_workers` processes (it is CPU-bound: about 60 ms a page), the writes stay
-    here, one transaction per announcement.
-    """
-    selectors = {s.id: s.content for s in config.sources}
-    counts = {"reprocessed": 0, "errors": 0}
-    workers = Workers(config.settings.extract_workers)
-    jobs = (
-        (row, (url, selectors.get(source_id), body))
-        for url, source_id, body in archive.load_raw(db)
-        if (row := db.execute("SELECT id, version FROM announcements WHERE url = ?", [url]).fetchone())
-    )
-    results = workers.map_ordered(reanalyse_raw, jobs, archive.count_raw(db))
-    try:
-        for (ann_id, version), outcome in results:
-            if isinstance(outcome, str):
-                logger.warning("reprocess: %s", outcome)
-                counts["errors"] += 1
-            else:
-                analysis = outcome[1]
-                with transactions.transaction(
-                    db
-                ):  # mentions, facts and the flag change together or not at all
-                    announcements.write_entities(db, ann_id, version, analysis)
-                    db.execute(
-                        "UPDATE announcements SET relevant = ? WHERE id = ?", [int(analysis.relevant), ann_id]
-                    )
-                counts["reprocessed"] += 1
-            if progress:
-                progress("done", 1)
-    finally:
-        workers.close()
-    return counts
 
 
 __all__ = ["ArticleRun", "RunResult", "SourceRun", "canonical_url", "reprocess", "run_daily", "run_pass"]

@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING, TypeVar
 import sqlite_utils
 
 from pipeline.charset import decode_body
-from pipeline.config import Settings
+from pipeline.config import Config, Settings
 from pipeline.crawl.fetch import Fetcher
 from pipeline.errors import ExtractError, Skip
+from pipeline.store import announcements, archive
+from pipeline.store.transactions import transaction
 
 if TYPE_CHECKING:  # imported where a page is analysed: an unchanged run never loads them
     from pipeline.entities import Analysis
@@ -74,11 +76,16 @@ def reanalyse_raw(url: str, selector: str | None, body: bytes) -> tuple[Article,
         return str(exc)
 
 
-def warm_up() -> None:
+def warm_up(*, every_locale: bool = False) -> None:
     """Run one sample page through extraction and entities, so that what they build lazily (spaCy's
-    pipeline, dateparser's German and English patterns) exists before the first real page."""
+    pipeline, dateparser's German and English patterns) exists before the first real page; with
+    every_locale (the fork server), dateparser's patterns of every locale too."""
     try:
         analyse_page(WARM_UP_PAGE, "https://warm-up.invalid/artikel", None, None)
+        if every_locale:
+            from pipeline.extract.date_htmldate import warm_every_locale
+
+            warm_every_locale()
     except Exception:  # a warm-up must never stop the fork server: the workers then warm on their own
         logger.exception("extraction warm-up failed")
 
@@ -165,6 +172,45 @@ class Workers:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def reprocess(
+    db: sqlite_utils.Database, config: Config, *, progress: Callable[[str, int], None] | None = None
+) -> dict[str, int]:
+    """Re-run extraction and entities over stored raw pages; replace mentions and facts, no events.
+
+    Extraction runs on `extract_workers` processes (it is CPU-bound: about 60 ms a page), the writes stay
+    here, one transaction per announcement.
+    """
+    selectors = {s.id: s.content for s in config.sources}
+    counts = {"reprocessed": 0, "errors": 0}
+    workers = Workers(config.settings.extract_workers)
+    jobs = (
+        (row, (url, selectors.get(source_id), body))
+        for url, source_id, body in archive.load_raw(db)
+        if (row := db.execute("SELECT id, version FROM announcements WHERE url = ?", [url]).fetchone())
+    )
+    results = workers.map_ordered(reanalyse_raw, jobs, archive.count_raw(db))
+    try:
+        for (ann_id, version), outcome in results:
+            if isinstance(outcome, str):
+                logger.warning("reprocess: %s", outcome)
+                counts["errors"] += 1
+            else:
+                _save_entities(db, ann_id, version, outcome[1])
+                counts["reprocessed"] += 1
+            if progress:
+                progress("done", 1)
+    finally:
+        workers.close()
+    return counts
+
+
+def _save_entities(db: sqlite_utils.Database, ann_id: int, version: int, analysis: Analysis) -> None:
+    """Mentions, facts and the relevance flag of one stored version, together or not at all."""
+    with transaction(db):
+        announcements.write_entities(db, ann_id, version, analysis)
+        db.execute("UPDATE announcements SET relevant = ? WHERE id = ?", [int(analysis.relevant), ann_id])
 
 
 class Backlog:

@@ -30,6 +30,7 @@ class Usage:
     processes: int = 0
     returncode: int = 0
     cpu_by_pid: dict[int, float] = field(default_factory=dict)
+    main_cpu_s: float = 0.0  # the command's own process; the rest is its children (workers, servers)
 
 
 def _stat(pid: int) -> tuple[int, float] | None:
@@ -96,6 +97,7 @@ def measure(command: list[str], *, cwd: Path | None = None, interval: float = 0.
     sampler.join()
     usage.returncode = process.returncode
     usage.cpu_s = sum(usage.cpu_by_pid.values())
+    usage.main_cpu_s = usage.cpu_by_pid.get(process.pid, 0.0)
     usage.processes = len(usage.cpu_by_pid)
     if process.returncode not in (0, 3):
         raise RuntimeError(f"{command[:3]} exited {process.returncode}: {stderr.decode()[-2000:]}")

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
+from pipeline.store import crawlstate
 from tests.germansite import ARTICLES, article_html, feed_xml, listing_html
 from tests.localsite import LocalSite, Page
 
@@ -322,6 +326,117 @@ def test_a_listing_cut_short_is_read_through_on_the_next_pass(news: Path, german
     assert {f"{german_site.url}/artikel/{a['slug']}.html" for a in page_two} <= stored
     assert run(news)[0] == 0  # walked through once: from now on a page of known articles ends the walk
     assert not rows(news, "SELECT 1 FROM fetches WHERE run_id = 3 AND url LIKE '%seite=2%'")
+
+
+def _served_after(event: threading.Event, body: str) -> Callable[[BaseHTTPRequestHandler], None]:
+    """A page that answers only once `event` is set (at most 5 s later)."""
+
+    def handler(request: BaseHTTPRequestHandler) -> None:
+        event.wait(5)
+        data = body.encode()
+        request.send_response(200)
+        request.send_header("Content-Type", "text/html; charset=utf-8")
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data)
+
+    return handler
+
+
+def _setting_on_request(event: threading.Event, body: str) -> Callable[[BaseHTTPRequestHandler], None]:
+    """An article page that sets `event` when it is requested."""
+
+    def handler(request: BaseHTTPRequestHandler) -> None:
+        event.set()
+        _served_after(event, body)(request)
+
+    return handler
+
+
+def test_articles_are_fetched_while_later_listing_pages_are_still_read(
+    site: LocalSite, tmp_path: Path
+) -> None:
+    """The second listing page answers only once an article of the first was requested: without the overlap
+    that takes its full 5 s, and the run waits for it."""
+    first, second = ARTICLES[:3], ARTICLES[3:]
+    requested = threading.Event()
+    site.add("/liste/", listing_html(first, next_href="/liste/2"))
+    site.pages["/liste/2"] = _served_after(requested, listing_html(second, next_href=None))
+    for article in ARTICLES:
+        site.add(f"/artikel/{article['slug']}.html", article_html(article))
+    site.pages[f"/artikel/{first[0]['slug']}.html"] = _setting_on_request(requested, article_html(first[0]))
+    config = write_config(tmp_path, source("liste", "listing", f"{site.url}/liste/", links="a.teaser-link",
+                                           next="a.next", max_pages=5))  # fmt: skip
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("settings:\n", "settings:\n  per_host_concurrency: 4\n"), encoding="utf-8")
+    began = time.monotonic()
+    code, err = run(config)
+    assert code == 0, err
+    assert time.monotonic() - began < 4
+    (page_two,) = site.hits("/liste/2")
+    (article_one,) = site.hits(f"/artikel/{first[0]['slug']}.html")
+    assert article_one.at < page_two.at + 0.5  # requested while page 2 was still being answered
+    assert rows(config, "SELECT count(*) FROM announcements") == [(len(ARTICLES),)]
+
+
+def test_a_listing_page_repeating_this_passs_articles_does_not_end_the_walk(
+    site: LocalSite, tmp_path: Path
+) -> None:
+    """A listing read through once stops at a page of known articles. On the next pass, page 2 repeats
+    page 1's new links and is read only once they are stored: they were new in this pass, so the walk
+    goes on to page 3."""
+    old, new, third = ARTICLES[:1], ARTICLES[1:3], ARTICLES[3:]
+    for article in ARTICLES:
+        site.add(f"/artikel/{article['slug']}.html", article_html(article))
+    site.add("/liste/", listing_html(old, next_href=None))
+    config = write_config(tmp_path, source("liste", "listing", f"{site.url}/liste/", links="a.teaser-link",
+                                           next="a.next", max_pages=5))  # fmt: skip
+    assert run(config)[0] == 0
+    stored = threading.Event()
+    site.add("/liste/", listing_html(new, next_href="/liste/2"))
+    site.pages["/liste/2"] = _served_after(stored, listing_html(new, next_href="/liste/3"))
+    site.add("/liste/3", listing_html(third, next_href=None))
+
+    def watch() -> None:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not stored.is_set():
+            if rows(config, "SELECT count(*) FROM announcements") == [(len(old) + len(new),)]:
+                stored.set()
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    code, err = run(config)
+    watcher.join()
+    assert code == 0, err
+    assert stored.is_set()  # page 2 was read after page 1's articles were stored
+    assert rows(config, "SELECT count(*) FROM announcements") == [(len(ARTICLES),)]
+
+
+def test_a_page_its_announcement_and_its_validators_are_stored_together(
+    news: Path, german_site: LocalSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One commit per page: when its validators cannot be written, neither its raw page nor its
+    announcement is kept, and the next pass fetches it afresh (no If-None-Match) and stores it."""
+    slug = "karlsruhe-ki"
+    save_cache_headers = crawlstate.save_cache_headers
+
+    def failing(db: object, url: str, *args: object, **kwargs: object) -> None:
+        if slug in url:
+            raise sqlite3.OperationalError("disk I/O error")
+        save_cache_headers(db, url, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(crawlstate, "save_cache_headers", failing)
+    run(news)
+    monkeypatch.undo()
+    like = f"%{slug}%"
+    assert rows(news, "SELECT count(*) FROM announcements WHERE url LIKE ?", like) == [(0,)]
+    assert rows(news, "SELECT count(*) FROM raw_pages WHERE url LIKE ?", like) == [(0,)]
+    assert rows(news, "SELECT count(*) FROM announcements") == [(len(ARTICLES) - 1,)]
+    assert run(news)[0] == 0
+    assert "If-None-Match" not in german_site.hits(f"/artikel/{slug}.html")[-1].headers
+    assert rows(news, "SELECT count(*) FROM announcements WHERE url LIKE ?", like) == [(1,)]
+    assert rows(news, "SELECT count(*) FROM raw_pages WHERE url LIKE ?", like) == [(1,)]
 
 
 def test_a_feed_link_with_a_broken_port_fails_alone(german_site: LocalSite, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -10,9 +11,12 @@ from typing import Any
 import pytest
 import yaml
 from htmldate import find_date
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml.html import HtmlElement, document_fromstring
 
-from pipeline.extract import extract_article
+from pipeline.extract import date_htmldate, date_sources, extract_article
+from pipeline.extract.date_htmldate import warm_every_locale
 from pipeline.extract.date_parse import Bounds, day_of
 from pipeline.extract.date_sources import from_byline, from_jsonld, from_stamp, from_time, from_url
 from pipeline.extract.dates import DEFAULT_RULES, DateRules, decide
@@ -285,3 +289,29 @@ def test_default_rules_are_what_cross_validation_kept() -> None:
     assert DEFAULT_RULES.htmldate == ALONE.htmldate
     assert replace(DEFAULT_RULES, stated=()) == ALONE, "no correction is switched on"
     assert DEFAULT_RULES.describe() == "time>byline>htmldate[extensive]"
+
+
+WORDS = ["Veröffentlicht", "ERSCHIENEN", "datum", "Posted", "publié", "von ", "Stand", "ÄNDERUNG", "Updated"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS) | st.text(max_size=12), max_size=6).map(" ".join))
+def test_the_quick_hints_find_exactly_what_the_plain_patterns_find(text: str) -> None:
+    """The hints skip ahead by their first letters (speed only): they find the same lines as before."""
+    label = re.compile(rf"{date_sources._LABELS}|von ", re.IGNORECASE)
+    modified = re.compile(rf"\b(?:{date_sources._MODIFIED})\b", re.IGNORECASE)
+    assert bool(date_sources._LABEL_HINT.search(text)) == bool(label.search(text))
+    assert bool(date_sources._MODIFIED_WORDS.search(text)) == bool(modified.search(text))
+
+
+def test_the_fork_servers_warm_up_builds_the_parser_pages_of_unknown_language_use() -> None:
+    """warm_every_locale (run once in the extraction pool's fork server) must warm the very parser that
+    htmldate is handed for a page whose language is unknown, or every worker builds its own again."""
+    warm_every_locale()
+    token = date_htmldate._PAGE_LANGUAGES.set(date_htmldate.date_languages(None))
+    try:
+        parser = date_htmldate._scoped_external_parser()
+    finally:
+        date_htmldate._PAGE_LANGUAGES.reset(token)
+    assert parser is date_htmldate._dateparser_for(None)
+    assert parser.get_date_data("15 августа 2016").date_obj.date() == date(2016, 8, 15)

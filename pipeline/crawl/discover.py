@@ -3,7 +3,9 @@
 `discover(source, fetcher, known=...)` returns `Link`s with canonical URLs, filtered by the source's
 include/exclude rules, and raises FetchError (or Skip) when the entry point cannot be read. A part
 that fails later (page 2 of a listing, one child sitemap, a truncated feed) is an error on the
-`Discovery`, and the links that could be read are still used. Sitemaps live in `sitemaps.py`, the
+`Discovery`, and the links that could be read are still used. With `on_links`, a listing hands each
+page's links on as soon as the page is read (filtered and deduplicated the same way), so the runner
+fetches articles while the later listing pages are still being read. Sitemaps live in `sitemaps.py`, the
 `site` kind in `site.py`, the selector-free link finder in `linkfinder.py`.
 """
 
@@ -19,7 +21,7 @@ from pipeline.config import Source
 from pipeline.crawl import linkfinder
 from pipeline.crawl.feeds import feed_links
 from pipeline.crawl.fetch import FEED_TYPES, HTML_TYPES, Fetcher, Response
-from pipeline.crawl.found import Discovery, Known, LastFetched, Link, get
+from pipeline.crawl.found import Discovery, Known, LastFetched, Link, OnLinks, get
 from pipeline.crawl.linkfinder import JS_ONLY
 from pipeline.crawl.site import discover_site
 from pipeline.crawl.sitemaps import read_sitemaps
@@ -30,7 +32,12 @@ logger = logging.getLogger(__name__)
 
 
 async def discover(
-    source: Source, fetcher: Fetcher, *, known: Known, last_fetched: LastFetched | None = None
+    source: Source,
+    fetcher: Fetcher,
+    *,
+    known: Known,
+    last_fetched: LastFetched | None = None,
+    on_links: OnLinks | None = None,
 ) -> Discovery:
     """The article links of one source; raises FetchError when its entry point cannot be read."""
     last_fetched = last_fetched or (lambda urls: {})
@@ -39,13 +46,12 @@ async def discover(
     if source.kind == "feed":
         discovery = await _feed(source, fetcher)
     elif source.kind == "listing":
-        discovery = await _listing(source, fetcher, known)
+        discovery = await _listing(source, fetcher, known, _wanted_only(source, on_links))
     elif source.kind == "site":
         discovery = await discover_site(source, fetcher, known=known, last_fetched=last_fetched)
     else:
         discovery = await read_sitemaps(source, fetcher, [source.url], last_fetched)
-    unique = {link.url: link for link in discovery.links if _web(link.url) and source.wants(link.url)}
-    discovery.links = list(unique.values())
+    discovery.links = _wanted(source, discovery.links)
     discovery.unchanged = [url for url in dict.fromkeys(discovery.unchanged) if source.wants(url)]
     return discovery
 
@@ -53,6 +59,27 @@ async def discover(
 def _web(url: str) -> bool:
     """Only http(s) links are articles: `ftp:`, `mailto:` or a typo like `ittps:` are dropped, not fetched."""
     return url.startswith(("http://", "https://"))
+
+
+def _wanted(source: Source, links: list[Link]) -> list[Link]:
+    """One Link per URL, web links the source's include/exclude rules let through."""
+    unique = {link.url: link for link in links if _web(link.url) and source.wants(link.url)}
+    return list(unique.values())
+
+
+def _wanted_only(source: Source, on_links: OnLinks | None) -> OnLinks | None:
+    """on_links behind the same filter as the finished Discovery, each URL handed on once."""
+    if on_links is None:
+        return None
+    handed: set[str] = set()
+
+    def forward(links: list[Link]) -> None:
+        fresh = [link for link in _wanted(source, links) if link.url not in handed]
+        handed.update(link.url for link in fresh)
+        if fresh:
+            on_links(fresh)
+
+    return forward
 
 
 # --- feed -------------------------------------------------------------------------------------
@@ -66,11 +93,16 @@ async def _feed(source: Source, fetcher: Fetcher) -> Discovery:
 # --- listing ----------------------------------------------------------------------------------
 
 
-async def _listing(source: Source, fetcher: Fetcher, known: Known) -> Discovery:
-    """Follow `next` up to max_pages; stop early at a page that brings only known articles."""
+async def _listing(source: Source, fetcher: Fetcher, known: Known, on_links: OnLinks | None) -> Discovery:
+    """Follow `next` up to max_pages; stop early at a page that brings only known articles.
+
+    "Known" means known before this pass: links of earlier pages may be stored by now (their fetches
+    start at once with on_links), and a page repeating them must not look like a page of old news.
+    """
     links: list[Link] = []
     page_url: str | None = source.url
     seen_pages: set[str] = set()
+    new_here: set[str] = set()  # links of earlier pages that were not known when their page was read
     error = None
     while page_url and canonical_url(page_url) not in seen_pages and len(seen_pages) < source.max_pages:
         seen_pages.add(canonical_url(page_url))
@@ -84,7 +116,11 @@ async def _listing(source: Source, fetcher: Fetcher, known: Known) -> Discovery:
         page_links, page_url = listing_page(source, response, first=len(seen_pages) == 1)
         links += page_links
         urls = [link.url for link in page_links if source.wants(link.url)]
-        if urls and known(urls) >= set(urls):
+        old = known(urls) - new_here if urls else set()
+        new_here.update(url for url in urls if url not in old)
+        if on_links is not None:
+            on_links(page_links)
+        if urls and old >= set(urls):
             logger.debug("%s: page of known articles, stopping", source.id)
             break
     return Discovery(links, error)

@@ -15,6 +15,9 @@ from pipeline.errors import FetchError
 
 Known = Callable[[list[str]], set[str]]
 LastFetched = Callable[[list[str]], dict[str, str]]  # url -> ISO time we last fetched it
+# called with a listing page's links as soon as the page is read, so their fetches start while later
+# listing pages are still read; every link it gets is in the finished Discovery's links as well
+OnLinks = Callable[[list["Link"]], None]
 
 
 @dataclass(frozen=True, slots=True)

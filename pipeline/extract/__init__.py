@@ -17,7 +17,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import trafilatura.utils
 from lxml import etree
+from lxml import html as lxml_html
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
@@ -37,6 +39,30 @@ MIN_ARTICLE_CHARS = 40
 # extraction's cost grows with the tree, so such a page is refused instead of blocking the run
 MAX_TAGS = 100_000
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+
+
+def _element_classes_in_c() -> None:
+    """Let lxml pick the element classes of the pages trafilatura parses in C, not in a Python callback.
+
+    lxml.html's parser calls `HtmlElementClassLookup.lookup` (Python) for every element any step
+    touches, about 5 million calls for 1,000 pages; the same classes picked in C save about 0.7 ms a
+    page (2 %). Only lxml.html's form classes (FormElement, InputElement …) become plain HtmlElements,
+    which neither trafilatura nor any step here uses: extract_article gives the same Article on all 947
+    corpus pages. The parser is trafilatura's own (load_html's), so its copies of the tree follow.
+    """
+    parser = getattr(trafilatura.utils, "HTML_PARSER", None)
+    if isinstance(parser, lxml_html.HTMLParser):
+        parser.set_element_class_lookup(
+            etree.ElementDefaultClassLookup(
+                element=lxml_html.HtmlElement,
+                comment=lxml_html.HtmlComment,
+                pi=lxml_html.HtmlProcessingInstruction,
+                entity=lxml_html.HtmlEntity,
+            )
+        )
+
+
+_element_classes_in_c()
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,7 +143,19 @@ def _nested(node: HtmlElement, article: HtmlElement) -> bool:
 
 # --- visible statements -----------------------------------------------------------------------------
 
+
+def _quick_start(*alternatives: str) -> str:
+    """A lookahead for the first letters of the alternatives: the same matches, but the regex engine skips
+    every position that starts none of them instead of trying each alternative there (about twice as fast
+    over a page's text nodes)."""
+    firsts = sorted({word[0].lower() for words in alternatives for word in words.split("|")})
+    if not all(first.isalpha() for first in firsts):
+        raise ValueError(f"alternatives must start with a letter: {alternatives}")
+    return f"(?=[{''.join(firsts)}])"
+
+
 _BODY_TEXT = etree.XPath("//body//text()")
+_BODY_STRINGS = etree.XPath("//body//text()", smart_strings=False)  # the same texts, without their nodes
 _LABELS = (
     r"Veröffentlicht|Erschienen|Erscheinungsdatum|Erstellt|Publiziert|Datum|Published|Posted|Publié"
     r"|Publicado"
@@ -152,7 +164,7 @@ _WEEKDAYS = (
     r"Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag|Monday|Tuesday|Wednesday"
     r"|Thursday|Friday|Saturday|Sunday|Mo|Di|Mi|Do|Fr|Sa|So|Mon|Tue|Wed|Thu|Fri|Sat|Sun"
 )
-_LABEL_HINT = re.compile(rf"{_LABELS}|von ", re.IGNORECASE)
+_LABEL_HINT = re.compile(rf"{_quick_start(_LABELS, 'von ')}(?:{_LABELS}|von )", re.IGNORECASE)
 _DATELINE_HINT = re.compile(r"^\s*[^\W\d_][^,]{0,40},\s+(?:den\s+)?\d")
 _BYLINE = re.compile(
     # a label that opens a statement: "Veröffentlicht am 21.04.2017", "…, veröffentlicht am 21.04.2017"
@@ -166,10 +178,8 @@ _BYLINE = re.compile(
     re.IGNORECASE,
 )
 # words that make the date next to them a modification, not the publication
-_MODIFIED_WORDS = re.compile(
-    r"\b(?:Stand|aktualisiert|geändert|Änderung|updated?|modified|revised|mis à jour|actualizado)\b",
-    re.IGNORECASE,
-)
+_MODIFIED = r"Stand|aktualisiert|geändert|Änderung|updated?|modified|revised|mis à jour|actualizado"
+_MODIFIED_WORDS = re.compile(rf"\b{_quick_start(_MODIFIED)}(?:{_MODIFIED})\b", re.IGNORECASE)
 _STAMP = re.compile(
     r"^\s*(?:Stand|Zuletzt aktualisiert|Aktualisiert(?: am)?|Letzte Änderung|Zuletzt geändert(?: am)?"
     r"|(?:Last )?updated(?: on)?|Last modified)\s*:?\s*(.{6,40})",
@@ -222,11 +232,19 @@ def _stamp_date(line: str) -> Day | None:
 def _short_lines(tree: HtmlElement, *hints: re.Pattern[str]) -> Iterator[tuple[Any, str]]:
     """(text node, its line) for each short visible text of the body that a hint finds.
 
-    The line is the text of the node's element when that is short, else the node's own text.
+    The line is the text of the node's element when that is short, else the node's own text. The hints
+    are tried on plain strings first (no hint finds blank text); only a page with a hit pays for the
+    text nodes that know their element.
     """
-    for node in _BODY_TEXT(tree):
-        if len(node) > 300 or not any(h.search(node) for h in hints):
-            continue
+    texts = _BODY_STRINGS(tree)
+    hits = [
+        n
+        for n, text in enumerate(texts)
+        if len(text) <= 300 and not text.isspace() and any(h.search(text) for h in hints)
+    ]
+    nodes = _BODY_TEXT(tree) if hits else []
+    for n in hits:
+        node = nodes[n]
         holder = node.getparent()
         if holder is None or (not node.is_tail and holder.tag in ("script", "style")):
             continue

@@ -14,10 +14,12 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement, fragment_fromstring
 
+from pipeline.extract import comparison
 from pipeline.extract.boilerplate import TEASER_HEADING, is_boilerplate
 from pipeline.extract.date_sources import jsonld_objects
 
 logger = logging.getLogger(__name__)
+comparison.install()  # readability only where it can change trafilatura's answer (same text, less CPU)
 
 # below this many characters the generic extraction most likely missed the article
 MIN_TEXT_CHARS = 250

@@ -51,11 +51,15 @@ def save_cache_headers(
     *,
     stored_url: str | None = None,
 ) -> None:
-    """The validators of a requested URL, and the announcement URL its page was saved under when another."""
+    """The validators of a requested URL, and the announcement URL its page was saved under when another.
+
+    Inside a caller's transaction (the runner stores a page, its announcement and its validators
+    together) this is a savepoint of it, not a commit of its own.
+    """
     stored_url = stored_url if stored_url != url else None
     if not (etag or last_modified or stored_url):
         return
-    with db.conn:
+    with transaction(db):
         db.execute(
             """INSERT OR REPLACE INTO http_cache (url, etag, last_modified, fetched_at, stored_url)
                VALUES (?,?,?,?,?)""",
