@@ -24,35 +24,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.crawl.linkfinder import find_links  # noqa: E402
+from scripts.scoring import SetScore  # noqa: E402
 
 LABELS = ROOT / "tests" / "fixtures" / "links" / "labels.yaml"
 DATA = ROOT.parent / "shared" / "data" / "extraction"
 
 
 @dataclass(slots=True)
-class Score:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    pages: list[float] = field(default_factory=list)  # per-page F1, for the macro average
+class Score(SetScore):
+    """Micro-averaged over links, plus each page's F1 for the macro average."""
 
-    def add(self, expected: set[str], found: set[str]) -> None:
-        tp, fp, fn = len(expected & found), len(found - expected), len(expected - found)
-        self.tp, self.fp, self.fn = self.tp + tp, self.fp + fp, self.fn + fn
-        self.pages.append(_f1(tp, fp, fn))
+    pages: list[float] = field(default_factory=list)
 
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+    def add(self, expected: set[Any], found: set[Any]) -> tuple[int, int, int]:
+        counts = SetScore.add(self, expected, found)  # slots dataclasses cannot use a bare super()
+        self.pages.append(_f1(*counts))
+        return counts
 
     @property
     def macro_f1(self) -> float:
