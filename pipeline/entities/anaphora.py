@@ -8,6 +8,7 @@ places); it gives facts and makes its sentence one about the hub for ``relevant`
 
 from __future__ import annotations
 
+from spacy.attrs import LOWER
 from spacy.tokens import Doc, Span
 
 from pipeline.entities.hubs import HubRef
@@ -27,16 +28,18 @@ def hub_anaphora(doc: Doc, refs: list[HubRef], cities: list[Span], sectors: list
     ("Beide Standorte"), with the sectors inside the phrase ("the insurtech hub"); none before any hub is
     named, in apposition to a hub ("InsurLab Germany, the insurtech hub …"), or where a place or name
     follows the noun."""
+    if not refs:
+        return []  # nothing to point back to (most everyday news): no scan
     taken = {i for r in refs for i in range(r.start, r.end)}
     places = {i for c in cities for i in range(c.start, c.end)} | taken
     ends = {r.end for r in refs}
     found = []
-    for token in doc:
-        lower = token.lower_
-        if (lower not in SINGULAR and lower not in PLURAL) or token.i in taken:
+    for i in _tokens_among(doc, SINGULAR | PLURAL):
+        token, lower = doc[i], doc[i].lower_
+        if i in taken:
             continue
         head = _determiner(doc, token.i, taken)
-        if head is None or _named_after(doc, token.i, places) or ends & {head, head - 1}:
+        if head is None or _named_after(doc, token.i, places) or _apposition(doc, head, ends):
             continue
         plural = lower in PLURAL and doc[head].lower_ != "des"  # "Partner des Hubs" is one hub
         if plural != (doc[head].lower_ in BOTH):
@@ -56,6 +59,11 @@ def _determiner(doc: Doc, i: int, taken: set[int]) -> int | None:
         if token.is_punct or token.is_space or j in taken:
             return None
     return None
+
+
+def _apposition(doc: Doc, head: int, ends: set[int]) -> bool:
+    """Right after a hub reference, or after it and a comma: "InsurLab Germany, the insurtech hub …"."""
+    return head in ends or (head - 1 in ends and doc[head - 1].text == ",")
 
 
 def _named_after(doc: Doc, i: int, places: set[int]) -> bool:
@@ -96,7 +104,14 @@ def topic_anaphora(doc: Doc, sectors: list[Span]) -> list[tuple[int, str]]:
         return []
     topic = named.pop()
     return [
-        (t.i, topic)
-        for t in doc
-        if t.lower_ in TOPIC_NOUNS and t.i > 0 and doc[t.i - 1].lower_ in TOPIC_ARTICLES and t.i >= first.end
+        (i, topic)
+        for i in _tokens_among(doc, TOPIC_NOUNS)
+        if i >= first.end and i > 0 and doc[i - 1].lower_ in TOPIC_ARTICLES
     ]
+
+
+def _tokens_among(doc: Doc, words: frozenset[str]) -> list[int]:
+    """Indices of the tokens whose lower-case form is one of ``words``, read from the LOWER array (creating
+    a Token per word would cost more than the rest of the rule)."""
+    wanted = {doc.vocab.strings.add(w) for w in words}
+    return [i for i, h in enumerate(doc.to_array(LOWER).tolist()) if h in wanted]

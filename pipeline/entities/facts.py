@@ -115,7 +115,6 @@ def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span], rules: HubR
     facts = []
     focused = _focused(doc, rules)
     verbs = _verb_sentences(doc, rules)
-    combined = sentences_matching(doc, COMBINE_VERBS) if rules.combine_verbs else set()
     for k, sent in enumerate(sentences(doc)):
         in_sent = [r for r in refs if sent.start <= r.start < sent.end]
         if not in_sent:
@@ -129,8 +128,6 @@ def _sector_facts(doc: Doc, refs: list[HubRef], sectors: list[Span], rules: HubR
             stop = in_sent[i + 1].start if i + 1 < len(in_sent) else sent.end
             named = _named_before_hub(doc, ref, stop, free)
             scope = _scope_sectors(doc, ref.end, stop, free, elliptic=k in focused, verbs=k in verbs)
-            if k in combined:  # "verbindet der Hub in Mannheim E-Health mit der Chemie": every sector
-                scope = [s.id_ for s in free if ref.end <= s.start and s.end <= stop] or scope
             found.append(named or scope)
         inherited: list[str] = []
         for ref, own in reversed(list(zip(in_sent, found, strict=True))):
@@ -179,9 +176,6 @@ def _named_before_hub(doc: Doc, ref: HubRef, stop: int, sectors: list[Span]) -> 
     return [s.id_ for s in sectors if ref.end <= s.start < hub]  # "Insurtech-Hub" is one sector span
 
 
-# ``HubRules.combine_verbs``: a verb that joins the hub's topics ("verbindet E-Health mit der Chemie",
-# "In Berlin wird IoT mit Fintech kombiniert") states each of them, like a focus verb.
-COMBINE_VERBS = cue_pattern(r"kombinier|\bverbind|\bverknüpf|\bcombin")
 WEAK_CUES = frozenset({"für", "for", "on", "mit", "with", "auf"})
 LEADING_CUES = frozenset({"für", "for"})
 HUB_WORD_ENDINGS = ("hub", "hubs", "standort", "standorts")  # "Hub für", "Digital-Hub für", "Standort für"
@@ -215,15 +209,12 @@ def _site_compound_facts(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> l
 
 
 HUB_FOR = cue_pattern(r"\bhubs? (?:für|for) ")
-# ``HubRules.cue_adjectives``: an adjective between "für" and the sector: "Als Digital Hub für angewandte KI".
-HUB_FOR_ADJECTIVE = cue_pattern(r"\bhubs? (?:für|for) (?:[a-zäöüß]+ )?")
 
 
 def _hub_for_sector(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fact]:
     """'Als Digital Hub für Künstliche Intelligenz hat Karlsruhe …': the sector before the hub's name."""
     facts = []
-    pattern = HUB_FOR_ADJECTIVE if current_hubs().cue_adjectives else HUB_FOR
-    ends = {m.end(): m for m in pattern.finditer(lowered_text(doc))}
+    ends = {m.end(): m for m in HUB_FOR.finditer(lowered_text(doc))}
     for s in sectors:
         if s.start_char not in ends:
             continue
@@ -319,25 +310,4 @@ def is_relevant(doc: Doc, refs: list[HubRef], title: str, titled: bool, context:
         return True
     cues = initiative_sentences(doc) | {sentence_index(doc, r.start) for r in refs}
     cues -= sentences_matching(doc, OTHER_PROGRAMME)
-    return len(cues) >= 2 or bool(cues & _lead(doc, current_hubs()))
-
-
-def _lead(doc: Doc, rules: HubRules) -> set[int]:
-    """The lead's sentences: the first ``lead_sentences``; with ``dateline_lead`` a dateline alone
-    ("Osnabrück.") is none of them."""
-    lead: set[int] = set()
-    for k, sent in enumerate(sentences(doc)):
-        if len(lead) == rules.lead_sentences:
-            break
-        if not (rules.dateline_lead and _dateline_alone(sent)):
-            lead.add(k)
-    return lead
-
-
-def _dateline_alone(sent: Span) -> bool:
-    """'Osnabrück.', 'Bad Homburg.': a sentence of one or two capitalised words."""
-    words = [t for t in sent if not (t.is_punct or t.is_space)]
-    return 0 < len(words) <= DATELINE_WORDS and all(t.is_title for t in words)
-
-
-DATELINE_WORDS = 2
+    return len(cues) >= 2 or 0 in cues

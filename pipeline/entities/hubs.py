@@ -42,8 +42,6 @@ HUB_CUE = cue_pattern(
     r"|focus|konzentrier|spezialisier|speciali[sz]|\bsetz(?:t|en) (?:\w+ )?auf\b|im mittelpunkt"
     r"|\bworks? on\b|\bsteuer(?:t|n) .{0,60}\bbei\b|\bbring(?:t|en) .{0,60}\bein\b"
 )
-SITE_CUE = cue_pattern(r"\bsites?\b")  # ``HubRules.site_words``: "operates sites in Hamburg and Dortmund"
-SITES = frozenset({"site", "sites"})
 # Verbs that state what a place works on (``HubRules.focus_verbs``): "München kümmert sich um Mobilität",
 # "Stuttgart bringt die Future Industries voran", "Berlin, which covers fintech", "is all about logistics".
 FOCUS_VERBS = cue_pattern(
@@ -123,8 +121,6 @@ def _hub_sentences(doc: Doc, rules: HubRules) -> set[int]:
     """Sentences that talk about hubs or sites, not about another programme's hubs; with ``list_lines``
     also the lines of a list whose lead does ("Die Hubs laden ein:⏎1. Hamburg: Hackathon …")."""
     found = sentences_matching(doc, HUB_CUE) - sentences_matching(doc, OTHER_PROGRAMME)
-    if rules.site_words:
-        found |= sentences_matching(doc, SITE_CUE) - sentences_matching(doc, OTHER_PROGRAMME)
     if rules.list_lines:
         found |= {line for line, lead in list_leads(doc).items() if lead in found}
     return found
@@ -351,13 +347,19 @@ def _preposition_attaches(city: Span, where: _Where) -> bool | None:
     for token in reversed(doc[max(start, i - 1 - LOOK_BACK) : i - 1]):
         if token.i in named or token.lower_.endswith(HUB_HEADS):
             return True
-        if token.lower_ in SITES and where.rules.site_words:
-            return True
+        if where.rules.partner_place and token.lower_ in PARTNERS:
+            return True  # "its partner in Dortmund", "der zweite befindet sich in Hamburg"
+        if where.rules.partner_place and token.lower_ in LOCATED:
+            continue
         if not (token.is_punct or token.is_space or token.lower_ in places.STOP_WORDS):
             return False
     return None if i - 1 - LOOK_BACK < start else False  # "Auch in Karlsruhe …" opens the sentence
 
 
+# ``HubRules.partner_place``: a noun for the other hub of a pair, or an ordinal standing for a hub noun,
+# and the verbs that place a subject ("der zweite befindet sich in Hamburg").
+PARTNERS = frozenset({"partner", "pendant", "counterpart", "zweite", "second", "other", "andere"})
+LOCATED = frozenset({"befindet", "sitzt", "liegt", "located", "situated"})
 BASED = frozenset({"based", "born", "headquartered"})
 NOT_A_HUB = frozenset({"agency", "agentur", "initiative"})  # "Hub Agency", "Hub-Agentur"
 
