@@ -11,12 +11,14 @@ from __future__ import annotations
 from spacy.attrs import LOWER
 from spacy.tokens import Doc, Span
 
-from pipeline.entities.hubs import HubRef
+from pipeline.entities.hubs import OTHER_PROGRAMME, HubRef
+from pipeline.entities.sents import sentence_index, sentences_matching
 
 SINGULAR = frozenset({"hub", "standort", "standorts", "site"})
 PLURAL = frozenset({"hubs", "standorte", "standorten", "sites"})
 ARTICLES = frozenset({"der", "die", "das", "den", "dem", "des", "the", "unser", "unseren", "unserem"})
 BOTH = frozenset({"beide", "beiden", "both", "two", "zwei"})  # "Beide Standorte", "the two sites"
+INDEFINITE = frozenset({"ein", "eine", "einen", "einem", "einer", "eines", "a", "an"})
 MODIFIERS = 2  # tokens between the article and the noun: "Der Thüringer Hub", "der neue Standort"
 # Not the hub itself: "der Hub-Agentur", "the Hub Agency", "der Hub Initiative".
 NOT_A_HUB = frozenset({"agency", "agentur", "initiative"})
@@ -33,13 +35,17 @@ def hub_anaphora(doc: Doc, refs: list[HubRef], cities: list[Span], sectors: list
     taken = {i for r in refs for i in range(r.start, r.end)}
     places = {i for c in cities for i in range(c.start, c.end)} | taken
     ends = {r.end for r in refs}
+    nouns = [i for i in _tokens_among(doc, SINGULAR | PLURAL) if i not in taken]
+    other = sentences_matching(doc, OTHER_PROGRAMME)
+    # A hub newly introduced ("einen eigenen Digital Hub") is what a later "der Hub" means, not a named one.
+    introduced = [i for i in nouns if _determiner(doc, i, taken, INDEFINITE) is not None]
     found = []
-    for i in _tokens_among(doc, SINGULAR | PLURAL):
+    for i in nouns:
         token, lower = doc[i], doc[i].lower_
-        if i in taken:
-            continue
         head = _determiner(doc, token.i, taken)
         if head is None or _named_after(doc, token.i, places) or _apposition(doc, head, ends):
+            continue
+        if sentence_index(doc, i) in other or _introduced_since(refs, introduced, head):
             continue
         plural = lower in PLURAL and doc[head].lower_ != "des"  # "Partner des Hubs" is one hub
         if plural != (doc[head].lower_ in BOTH):
@@ -50,11 +56,18 @@ def hub_anaphora(doc: Doc, refs: list[HubRef], cities: list[Span], sectors: list
     return found
 
 
-def _determiner(doc: Doc, i: int, taken: set[int]) -> int | None:
+def _introduced_since(refs: list[HubRef], introduced: list[int], head: int) -> bool:
+    """Another hub was introduced after the last hub named before ``head``: "Das Land plant einen eigenen
+    Hub. Der Hub soll …" points to that one."""
+    last = max((r.end for r in refs if r.end <= head), default=head)
+    return any(last <= i < head for i in introduced)
+
+
+def _determiner(doc: Doc, i: int, taken: set[int], articles: frozenset[str] = ARTICLES | BOTH) -> int | None:
     """The article or count word before the noun at ``i``, with at most ``MODIFIERS`` words between."""
     for j in range(i - 1, max(i - 2 - MODIFIERS, -1), -1):
         token = doc[j]
-        if token.lower_ in ARTICLES or token.lower_ in BOTH:
+        if token.lower_ in articles:
             return j
         if token.is_punct or token.is_space or j in taken:
             return None
