@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from spacy.tokens import Doc
 
-from pipeline.entities.data import load
+from pipeline.entities.anaphora import hub_anaphora
+from pipeline.entities.data import EntityData, load
 from pipeline.entities.facts import facts_of, is_relevant
 from pipeline.entities.hubs import HubRef, find_hubs, initiative_context
 from pipeline.entities.model import statistical_mentions
@@ -38,6 +39,20 @@ class _Parsed:
         return sorted(out, key=lambda m: (m.start, m.label))
 
 
+def _title_names_hub(head: _Parsed, refs: list[HubRef], data: EntityData) -> bool:
+    """The title names a hub: a reference, or (``title_hub``) a name two hubs share ("Digital Hub
+    Logistics: two cities, one network") or every city of a hub the text names ("Nürnberg und Erlangen
+    fördern …")."""
+    if head.refs:
+        return True
+    if not current_hubs().title_hub:
+        return False
+    if any(s.label_ == "HUBNAME" for s in head.names):
+        return True
+    named = {c.id_ for c in head.cities if c.label_ == "CITY"}
+    return any(r.hub in data.hubs and set(data.hubs[r.hub].cities) <= named for r in refs)
+
+
 def run(text: str, title: str = "") -> Analysis:
     """The implementation behind ``pipeline.entities.analyze``."""
     data, short_lines = load(), current_hubs().list_lines
@@ -51,15 +66,24 @@ def run(text: str, title: str = "") -> Analysis:
     for part in parts if context else ():  # only a text about the initiative announces its new hubs
         added.update(new_hub_cities(part.doc, part.cities, data, part.names))
     facts: dict[tuple[str, str, str], Fact] = {}
+    rules, body_refs = current_hubs(), []
     for part in parts:
         part.refs = find_hubs(
             part.doc, part.names, part.cities, part.sectors, context=context, data=data, added=added
         )
-        for fact in facts_of(part.doc, part.refs, part.cities, part.sectors, data, set(added.values())):
+        refs = part.refs
+        if part is body:
+            if rules.hub_anaphora:  # "der Hub, der … für KI steht": facts and relevance, no mention
+                refs = sorted(
+                    [*refs, *hub_anaphora(part.doc, refs, part.cities, part.sectors)], key=lambda r: r.start
+                )
+            body_refs = refs
+        for fact in facts_of(part.doc, refs, part.cities, part.sectors, data, set(added.values())):
             facts.setdefault((fact.hub, fact.kind, fact.value), fact)
     mentions = (head.mentions(in_title=True) if head else []) + body.mentions(in_title=False)
     mentions += statistical_mentions(text)
-    relevant = is_relevant(body.doc, body.refs, title, len(head.refs) if head else 0, context)
+    titled = _title_names_hub(head, body.refs, data) if head else False
+    relevant = is_relevant(body.doc, body_refs, title, titled, context)
     found = {r.hub for p in parts for r in p.refs}
     new_hubs = sorted({hub for hub in added.values() if hub in found})
     return Analysis(mentions=mentions, facts=list(facts.values()), relevant=relevant, new_hubs=new_hubs)

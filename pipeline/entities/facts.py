@@ -14,6 +14,7 @@ from collections.abc import Collection
 from spacy.tokens import Doc, Span, Token
 
 import pipeline.entities.clauses as clauses
+from pipeline.entities.anaphora import topic_anaphora
 from pipeline.entities.data import EntityData
 from pipeline.entities.hubs import (
     FOCUS_CUES,
@@ -141,9 +142,12 @@ def _led_sectors(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> dict[int,
     leads (the next hub within reach and those joined to it). Not "Köln für Insurtech, Berlin …"."""
     led: dict[int, list[int]] = {}
     ends = {r.end for r in refs}
+    after_hub_word = current_hubs().hub_word_for
     for s in sectors:
         if s.start == 0 or doc[s.start - 1].lower_ not in LEADING_CUES or s.start - 1 in ends:
             continue
+        if after_hub_word and _after_hub_of(doc, s.start - 2, ends):
+            continue  # "der Stuttgarter Hub für Future Industries": the sector is that hub's
         first = next((i for i, r in enumerate(refs) if s.end <= r.start <= s.end + LEAD_REACH), None)
         if first is None or any(s.end <= o.start < refs[first].start for o in sectors):
             continue
@@ -153,6 +157,14 @@ def _led_sectors(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> dict[int,
                 break
             led[s.start].append(i)
     return led
+
+
+def _after_hub_of(doc: Doc, i: int, ends: set[int]) -> bool:
+    """Token ``i`` is a hub word right after a hub reference ("Stuttgarter Hub", "Kölner Digital Hub"); not
+    "Als der Hub für Cybersicherheit in Darmstadt", where the place comes after."""
+    if i < 1 or not doc[i].lower_.endswith(HUB_WORD_ENDINGS):
+        return False
+    return any(end in ends for end in range(i - 2, i + 1))
 
 
 def _named_before_hub(doc: Doc, ref: HubRef, stop: int, sectors: list[Span]) -> list[str]:
@@ -166,6 +178,7 @@ def _named_before_hub(doc: Doc, ref: HubRef, stop: int, sectors: list[Span]) -> 
 
 WEAK_CUES = frozenset({"für", "for", "on", "mit", "with", "auf"})
 LEADING_CUES = frozenset({"für", "for"})
+HUB_WORD_ENDINGS = ("hub", "hubs", "standort", "standorts")  # "Hub für", "Digital-Hub für", "Standort für"
 LEAD_REACH = 3  # tokens from a leading sector to its hub: "für Logistik stehen Hamburg"
 NAMED_HUB_REACH = 7  # tokens from a hub to "hub": "Karlsruhe, the initiative's AI hub"
 # Words that state a focus, wherever the sectors stand: "wo die Mobilität im Mittelpunkt steht".
@@ -224,7 +237,7 @@ def _single_hub_focus(
         about = hubs & set(new_hubs) if rules.new_hub_focus else set()
         if not about:
             return []
-        named = {sentence_index(doc, r.start) for r in refs}
+        named = {sentence_index(doc, r.start) for r in refs if not r.anaphor}  # "Der gemeinsame Hub …"
     facts = []
     for s in sectors:
         k = sentence_index(doc, s.start)
@@ -263,6 +276,8 @@ def facts_of(
     every = _city_facts(doc, refs, cities, data) + _sector_facts(doc, refs, sectors, rules)
     every += _single_hub_focus(doc, refs, sectors, new_hubs, rules) + _hub_for_sector(doc, refs, sectors)
     every += _site_compound_facts(doc, refs, sectors)
+    if rules.topic_anaphora:
+        every += _topic_facts(doc, refs, sectors)
     if rules.sector_hub_phrase:
         every += [
             Fact(refs[i].hub, "sector", sector, sentence_texts(doc)[sentence_index(doc, refs[i].start)])
@@ -274,11 +289,24 @@ def facts_of(
     return list(unique.values())
 
 
-def is_relevant(doc: Doc, refs: list[HubRef], title: str, title_refs: int, context: bool) -> bool:
-    """About the initiative or a hub: said in the title, the lead sentence, or at least two sentences."""
+def _topic_facts(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fact]:
+    """'Der Hub Ludwigshafen/Mannheim kombiniert das Thema mit Chemie': the text's topic sector goes to the
+    hub named before "das Thema" in its sentence."""
+    facts = []
+    for i, topic in topic_anaphora(doc, sectors):
+        k = sentence_index(doc, i)
+        before = [r for r in refs if r.end <= i and sentence_index(doc, r.start) == k]
+        if before:
+            facts.append(Fact(before[-1].hub, "sector", topic, sentence_texts(doc)[k]))
+    return facts
+
+
+def is_relevant(doc: Doc, refs: list[HubRef], title: str, titled: bool, context: bool) -> bool:
+    """About the initiative or a hub: said in the title (``titled``: it names a hub), the lead, or at least
+    two sentences."""
     if not context or OTHER_PROGRAMME.search(title.lower()):
         return False
-    if title_refs or says_initiative(title):
+    if titled or says_initiative(title):
         return True
     cues = initiative_sentences(doc) | {sentence_index(doc, r.start) for r in refs}
     cues -= sentences_matching(doc, OTHER_PROGRAMME)

@@ -74,6 +74,7 @@ class HubRef:
     hub: str
     cities: tuple[str, ...] = ()
     sectors: tuple[str, ...] = ()
+    anaphor: bool = False  # "der Hub", "Beide Standorte": points back, names no hub (anaphora.py)
 
 
 def initiative_context(
@@ -346,11 +347,19 @@ def _preposition_attaches(city: Span, where: _Where) -> bool | None:
     for token in reversed(doc[max(start, i - 1 - LOOK_BACK) : i - 1]):
         if token.i in named or token.lower_.endswith(HUB_HEADS):
             return True
+        if where.rules.partner_place and token.lower_ in PARTNERS:
+            return True  # "its partner in Dortmund", "der zweite befindet sich in Hamburg"
+        if where.rules.partner_place and token.lower_ in LOCATED:
+            continue
         if not (token.is_punct or token.is_space or token.lower_ in places.STOP_WORDS):
             return False
     return None if i - 1 - LOOK_BACK < start else False  # "Auch in Karlsruhe …" opens the sentence
 
 
+# ``HubRules.partner_place``: a noun for the other hub of a pair, or an ordinal standing for a hub noun,
+# and the verbs that place a subject ("der zweite befindet sich in Hamburg").
+PARTNERS = frozenset({"partner", "pendant", "counterpart", "zweite", "second", "other", "andere"})
+LOCATED = frozenset({"befindet", "sitzt", "liegt", "located", "situated"})
 BASED = frozenset({"based", "born", "headquartered"})
 NOT_A_HUB = frozenset({"agency", "agentur", "initiative"})  # "Hub Agency", "Hub-Agentur"
 

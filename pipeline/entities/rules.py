@@ -71,6 +71,24 @@ class HubRules:
     # A place whose relative clause names its hub: "nach Köln, wo der Insurtech-Hub der Initiative sitzt",
     # "Darmstadt, whose hub is devoted to cybersecurity".
     relative_hub: bool = True
+    # Fifth round (constructions of other writers). "Hub für X" / "hub for X": a sector after "für" right
+    # after a hub reference's hub word is that hub's ("der Stuttgarter Hub für Future Industries und das
+    # MediaTech Hub"), not led on to the next hub as in "für Logistik stehen Hamburg und Dortmund".
+    hub_word_for: bool = True
+    # A definite hub noun that names no place refers back to the hubs named last: "Der Hub, der … für
+    # Künstliche Intelligenz steht", "Der Thüringer Hub wird sich auf KI konzentrieren", "the hub sits in
+    # …", "Beide Standorte bilden den Logistik-Schwerpunkt", "the two sites" (facts, and a sentence about
+    # the hub for ``relevant``).
+    hub_anaphora: bool = True
+    # The title names a hub by a name two hubs share ("Digital Hub Logistics: two cities, one network") or
+    # names every city of a hub the text names ("Nürnberg und Erlangen fördern …").
+    title_hub: bool = True
+    # "das Thema", "the topic" stands for the one sector the text's first sentence with a sector names
+    # ("Der Hub Ludwigshafen/Mannheim kombiniert das Thema mit Chemie").
+    topic_anaphora: bool = True
+    # A place after the other hub of a pair: "as is its partner in Dortmund", "einer von zwei Standorten; der
+    # zweite befindet sich in Hamburg".
+    partner_place: bool = True
 
 
 R = TypeVar("R", CityRules, HubRules)
