@@ -69,8 +69,14 @@ class SourceRun:
 
     @property
     def problem(self) -> str:
-        """The first thing an operator should read about this source."""
-        return self.error or next((i.error for i in self.items if i.error), "")
+        """The first thing an operator should read about this source: its own error, else an article that
+        failed; else how many stored pages are gone (404/410: news, not a fault); else a skipped article's
+        reason ("also listed by feed")."""
+        failed = next((i.error for i in self.items if i.error and i.status == "error"), "")
+        gone = self.count("gone")
+        gone_note = f"{gone} page{'s' if gone > 1 else ''} gone (HTTP 404/410)" if gone else ""
+        note = next((i.error for i in self.items if i.error and i.status != "gone"), "")
+        return self.error or failed or gone_note or note
 
 
 @dataclass

@@ -252,6 +252,8 @@ def test_a_known_announcement_that_is_gone_is_not_a_failure(news: Path, german_s
     ]
     ((gone_at,),) = rows(news, "SELECT gone_at FROM announcements WHERE url LIKE '%karlsruhe-ki%'")
     assert gone_at is not None
+    assert "1 page gone" in " ".join(err.split())  # the summary names it as news, not as an error
+    assert "errors 0" in err
 
 
 def test_status_shows_the_broken_source(news: Path, german_site: LocalSite) -> None:
