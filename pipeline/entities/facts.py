@@ -9,6 +9,7 @@ hub's sectors.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
 from spacy.tokens import Doc, Span, Token
@@ -190,6 +191,9 @@ WEAK_CUE_REACH = 2  # tokens: "für die Logistik", "on mobility"
 # German puts the focus verb last: "soll sich auf Raumfahrt und Logistik konzentrieren".
 VERB_FINAL_FOCUS = cue_pattern(r"\bauf\b.*\b(?:konzentrier|spezialisier|fokussier|ausgerichtet|setz)")
 SITE_HEADS = ("hub", "standort", "netzwerk", "cluster", "zentrum")
+# A sector glued to a lower-case head is a modifier, German orthography's adjective or participle: "mit
+# KI-gestützten Werkzeugen", "AI-driven claims": how a team works, not what a hub is about.
+MODIFIER_COMPOUND = re.compile(r"\w+-[a-zäöüß]\w*")
 
 
 def _site_compound_facts(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fact]:
@@ -273,6 +277,8 @@ def facts_of(
     if not refs:
         return []
     rules = current_hubs()
+    if rules.modifier_no_focus:
+        sectors = [s for s in sectors if not _modifier(s, data)]
     every = _city_facts(doc, refs, cities, data) + _sector_facts(doc, refs, sectors, rules)
     every += _single_hub_focus(doc, refs, sectors, new_hubs, rules) + _hub_for_sector(doc, refs, sectors)
     every += _site_compound_facts(doc, refs, sectors)
@@ -287,6 +293,14 @@ def facts_of(
     for fact in every:
         unique.setdefault((fact.hub, fact.kind, fact.value), fact)
     return list(unique.values())
+
+
+def _modifier(sector: Span, data: EntityData) -> bool:
+    """'KI-gestützte', 'AI-based': a lower-case head that is none of the compound heads ('KI-startups')."""
+    if not MODIFIER_COMPOUND.fullmatch(sector.text):
+        return False
+    head = sector.text.partition("-")[2]
+    return not head.startswith(data.compound_heads)
 
 
 def _topic_facts(doc: Doc, refs: list[HubRef], sectors: list[Span]) -> list[Fact]:

@@ -160,3 +160,14 @@ def adjective_names_something_else(span: Span, *, institutions: bool = False) ->
         if any(stem.endswith(ADJECTIVE_NAME_ENDINGS + INSTITUTION_ENDINGS) for stem in stems):
             return True
     return nxt.text.isupper() and len(nxt.text) > 1 and (after is None or after.text != "-")  # "Dresdner SC"
+
+
+def sector_inside_a_name(span: Span, acronyms: frozenset[str] | set[str]) -> bool:
+    """'FC Energie Cottbus', 'BSG Chemie Leipzig': a one-word sector between a club's or company's acronym
+    and a capitalised name is part of that name, as a town is in 'VfB Stuttgart'."""
+    doc = span.doc
+    prev, nxt = token_at(doc, span.start - 1), token_at(doc, span.end)
+    if len(span) != 1 or prev is None or nxt is None or span[0].is_sent_start:
+        return False
+    named = nxt.text in ORG_SUFFIXES or (_capitalised_name_part(nxt) and nxt.is_alpha)
+    return named and prev.text not in acronyms and ACRONYM.fullmatch(prev.text) is not None

@@ -18,7 +18,7 @@ import pipeline.entities.document as document
 import pipeline.entities.names as name_rules
 import pipeline.entities.places as places
 from pipeline.entities.data import EntityData, load
-from pipeline.entities.rules import CityRules, current
+from pipeline.entities.rules import CityRules, current, current_hubs
 from pipeline.entities.spans import SPANS_KEY
 
 NAME_LABELS = frozenset({"HUBNAME", "HUBNAME_GENERIC", "OPERATOR"})
@@ -161,7 +161,7 @@ def _towns(rest: list[Span], names: list[Span], data: EntityData, rules: CityRul
     in_hub_name = {i for s in names if s.label_ in HUB_NAME_LABELS for i in range(s.start, s.end)}
     spans = [s for s in rest if s.label_ == "CITY"]
     candidates = {s.start for s in spans} | {s.end - 1 for s in spans}
-    sectors = {s.end - 1 for s in rest if s.label_ == "SECTOR"}
+    sectors = {s.end - 1 for s in _sectors(rest, data)}
     reasons = {
         s.start: _rejected(s, candidates, sectors, data, rules) for s in spans if s.start not in in_hub_name
     }
@@ -214,5 +214,13 @@ def cities_and_sectors(
         ):
             cities.append(Span(span.doc, span.start, span.end, label="CITY_ADJ", span_id=span.id_))
     cities.sort(key=lambda s: s.start)
+    return cities, _sectors(rest, data)
+
+
+def _sectors(rest: list[Span], data: EntityData) -> list[Span]:
+    """The SECTOR spans that are sectors: no word inside a club's name ("FC Energie Cottbus")."""
     sectors = [s for s in rest if s.label_ == "SECTOR"]
-    return cities, sectors
+    if not current_hubs().sector_in_names:
+        return sectors
+    acronyms = set(data.sector_exact)
+    return [s for s in sectors if not name_rules.sector_inside_a_name(s, acronyms)]

@@ -89,6 +89,16 @@ class HubRules:
     # A place after the other hub of a pair: "as is its partner in Dortmund", "einer von zwei Standorten; der
     # zweite befindet sich in Hamburg".
     partner_place: bool = True
+    # Sixth round (sectors). A sector acronym opening a hyphenated compound is the sector whatever the head:
+    # "KI-gestützte Bildauswertung", "KI-basierte Prognosen", "IoT-Sensoren" (the closed list of heads in
+    # sectors.yaml still governs the other stems: "Chemie-Unterricht" is no sector statement).
+    sector_acronym_compounds: bool = True
+    # A sector word between a club's or company's acronym and a name is part of that name: "FC Energie
+    # Cottbus", "BSG Chemie Leipzig" (the same cause as a town inside a club's name, names.py).
+    sector_in_names: bool = True
+    # Such a compound with a lower-case head is a modifier ("mit KI-gestützten Werkzeugen", "AI-driven"): a
+    # SECTOR mention, never a hub's focus.
+    modifier_no_focus: bool = True
 
 
 R = TypeVar("R", CityRules, HubRules)
