@@ -26,6 +26,7 @@ from spacy.tokens import Doc, Span, Token
 
 from pipeline.entities.data import EntityData, Town
 from pipeline.entities.sents import cue_pattern, lowered_text, sentence_index, sentence_matches, sentence_text
+from pipeline.entities.spans import doc_text
 
 # Prepositions before a place: "in Essen", "aus Bonn", "near Munich".
 PREPOSITIONS = frozenset(
@@ -191,7 +192,7 @@ def in_a_list(span: Span, cities: set[int]) -> bool:
 
 def strong_cue(span: Span, data: EntityData) -> bool:
     """A cue a word cannot have: 'Stadt Wissen', a dateline, a postcode, or its district or state named."""
-    if strong_place_noun_before(span) or postcode_before(span):
+    if strong_place_noun_before(span) or postcode_before(span) or address_after(span):
         return True
     return dateline(span) or region_named(span, town_of(span, data))
 
@@ -208,6 +209,23 @@ def postcode_before(span: Span) -> bool:
     return prev is not None and re.fullmatch(r"\d{5}", prev.text) is not None
 
 
+# "(Rathausstr. 71)", "(Bahnhofstraße 2)", "(Am Markt 3)": a street and its number in brackets after a town.
+ADDRESS_IN_BRACKETS = re.compile(r"\(\s*[A-ZÄÖÜ][\w.-]*(?:\s[\w.-]+){0,3}\s\d{1,4}[a-z]?\s*[,)]")
+
+
+def address_after(span: Span) -> bool:
+    """'in Wissen (Rathausstr. 71)': an address in brackets right after the name places it."""
+    nxt = token_at(span.doc, span.end)
+    return (
+        nxt is not None
+        and nxt.text == "("
+        and ADDRESS_IN_BRACKETS.match(doc_text(span.doc), nxt.idx) is not None
+    )
+
+
+OPENING_QUOTES = frozenset({"„", "»", "«", '"', "‚", "“"})
+
+
 def dateline(span: Span) -> bool:
     """'Calden (dpa) –', 'Hamburg, 3. Juni 2024 –', 'Berlin, 29.04.2024', 'Bockenem. Die Polizei …': a town
     opening a text or a line."""
@@ -217,8 +235,11 @@ def dateline(span: Span) -> bool:
         return False
     after = token_at(doc, span.end + 1)
     if (
-        nxt is not None and nxt.text == "." and after is not None and after.is_title
-    ):  # "Bockenem. Die Polizei"
+        nxt is not None
+        and nxt.text == "."
+        and after is not None
+        and (after.is_title or after.text in OPENING_QUOTES)
+    ):  # "Bockenem. Die Polizei", "Westerkappeln. „Der Grundsatz …"
         return True
     if nxt is None or nxt.text not in DATELINE_NEXT:
         return False
@@ -275,4 +296,6 @@ def a_team(span: Span, cities: set[int]) -> bool:
     if not sentence_matches(doc, sentence_index(doc, span.start), SPORT):
         return False
     prev = token_at(doc, span.start - 1)
+    if dateline(span):  # "Dortmund (dpa) – Der BVB hat …": the report's place, not a team
+        return False
     return not locative_before(span) and not (prev is not None and is_place_noun(prev))
