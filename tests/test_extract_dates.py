@@ -197,6 +197,7 @@ def test_bounds_refuse_the_future_and_the_time_before_the_web() -> None:
 A, B, C = date(2021, 3, 3), date(2021, 3, 4), date(2021, 3, 5)
 ALONE = DateRules()
 CET = timezone(timedelta(hours=1))
+NEW_YEAR = date(2020, 1, 1)
 
 RULE_CASES: list[tuple[str, DateRules, dict[str, Any], dict[str, Any], date | None]] = [
     ("htmldate alone", ALONE, {"time": (A,), "htmldate": (B,)}, {}, B),
@@ -267,6 +268,29 @@ RULE_CASES: list[tuple[str, DateRules, dict[str, Any], dict[str, Any], date | No
         {},
         C,
     ),
+    ("year-only 1 January: no day", DateRules(year_only_refused=True), {"htmldate": (NEW_YEAR,)}, {}, None),
+    (
+        "a feed's date then stands",
+        DateRules(year_only_refused=True),
+        {"htmldate": (NEW_YEAR,), "url": ()},
+        {"hint": A},
+        A,
+    ),
+    (
+        "1 January stated on the page is a day",
+        DateRules(year_only_refused=True),
+        {"htmldate": (NEW_YEAR,), "meta": (NEW_YEAR,)},
+        {},
+        NEW_YEAR,
+    ),
+    (
+        "or written in its text",
+        DateRules(year_only_refused=True),
+        {"htmldate": (NEW_YEAR,), "written": (NEW_YEAR,)},
+        {},
+        NEW_YEAR,
+    ),
+    ("without the rule htmldate's 1 January stands", ALONE, {"htmldate": (NEW_YEAR,)}, {}, NEW_YEAR),
     ("the hint where the page states none", ALONE, {"time": (), "url": (), "htmldate": (B,)}, {"hint": A}, A),
     ("not where the page states a date", ALONE, {"time": (C,), "url": (), "htmldate": (B,)}, {"hint": A}, B),
     ("nor where its url does", ALONE, {"url": (B,), "htmldate": (B,)}, {"hint": A}, B),
@@ -287,8 +311,28 @@ def test_decide(
 def test_default_rules_are_what_cross_validation_kept() -> None:
     assert DEFAULT_RULES.stated == ("time", "byline")
     assert DEFAULT_RULES.htmldate == ALONE.htmldate
-    assert replace(DEFAULT_RULES, stated=()) == ALONE, "no correction is switched on"
-    assert DEFAULT_RULES.describe() == "time>byline>htmldate[extensive]"
+    assert replace(DEFAULT_RULES, stated=()) == replace(ALONE, year_only_refused=True), "one correction only"
+    assert DEFAULT_RULES.describe() == "time>byline>htmldate[extensive] +year-only-refused"
+
+
+COPYRIGHT_ONLY = """<html><head><title>Vereinsfest</title></head><body><article><h1>Sommerfest im Park</h1>
+<p>{text}</p><p>Der Verein lädt alle Nachbarn ein, es gibt Kuchen, Musik und ein Kinderprogramm am Teich.</p>
+</article><footer>© 2020 Heimatverein Musterdorf</footer></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Das Fest findet wieder im Sommer statt, wie jedes Jahr seit langer Zeit.", None),
+        ("Geschrieben am 1. Januar 2020 von der Redaktion des Vereins.", date(2020, 1, 1)),
+    ],
+    ids=["copyright-year-only", "new-years-day-written"],
+)
+def test_a_copyright_year_is_no_publication_day(text: str, expected: date | None) -> None:
+    html = COPYRIGHT_ONLY.format(text=text)
+    assert find_date(html, extensive_search=True, original_date=True) == "2020-01-01"  # htmldate's fallback
+    article = extract_article(html.encode(), "https://verein.example/fest", now=date(2024, 6, 1))
+    assert (day_of(article.published_at) if article.published_at else None) == expected
 
 
 WORDS = ["Veröffentlicht", "ERSCHIENEN", "datum", "Posted", "publié", "von ", "Stand", "ÄNDERUNG", "Updated"]
