@@ -11,7 +11,10 @@ Sets (tests/fixtures/entities/):
   never listed, and it is not gated; a note says so when the file is not there yet);
 - real news (``real/part*.yaml``): CITY (and HUB, ``relevant``) labels of the 328 German pages in
   ``../shared/data/extraction``, all development data; ``real/fresh.yaml``: 41 more pages of
-  ``../shared/data/dates-default``, the final held-out set (``--final``). Each page is extracted with
+  ``../shared/data/dates-default``, a final held-out set (``--final``); ``real/fundus_*.yaml``: real German
+  news articles of flairNLP/fundus's parser test data, labelled by other engineers for the sixth round's
+  final check (``--final``; their texts are never in the repository: ``scripts/fundus_texts.py`` writes them
+  from a fundus checkout to ``HUBWATCH_FUNDUS_TEXTS``, default ``/tmp/fundus/texts``; skipped without them). Each page is extracted with
   ``pipeline.extract.extract_article`` (title + text, as the pipeline sees it) and then analysed; skipped
   when the shared data is absent.
 
@@ -74,7 +77,7 @@ PRESS_SETS = {
 FINAL_PRESS = {"press-fresh5": "initiative_fresh5.yaml"}
 REAL = FIXTURES / "real"
 # Development pages (all folds) and the final held-out set, never tuned on.
-REAL_SETS = {"dev": "part*.yaml", "fresh": "fresh.yaml"}
+REAL_SETS = {"dev": "part*.yaml", "fresh": "fresh.yaml", "fundus": "fundus_*.yaml"}
 REAL_KEYS = ("CITY", "HUB", "relevant")
 LABELS = ("HUB", "CITY", "SECTOR")
 KEYS = (*LABELS, "facts", "relevant")
@@ -176,6 +179,8 @@ def real_pages(name: str = "dev") -> tuple[dict[str, Any], ...]:
     from pipeline.extract import extract_article
 
     labels = real_labels(name)
+    if name == "fundus":
+        return fundus_pages(labels)
     if not labels or not page_html(labels[0]["file"])[1].exists():
         return ()
     pages = []
@@ -189,6 +194,23 @@ def real_pages(name: str = "dev") -> tuple[dict[str, Any], ...]:
         except ExtractError:
             pass
         pages.append({**label, "id": label["file"], "title": title, "text": text})
+    return tuple(pages)
+
+
+def fundus_texts() -> Path:
+    """Where the fundus articles' titles and texts are: one ``<Publisher>__<key>.json`` each
+    (``scripts/fundus_texts.py`` writes them from a flairNLP/fundus checkout)."""
+    return Path(os.environ.get("HUBWATCH_FUNDUS_TEXTS", "/tmp/fundus/texts"))
+
+
+def fundus_pages(labels: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """The labelled fundus articles whose text is at hand (none without the texts: never in the repo)."""
+    pages = []
+    for label in labels:
+        path = fundus_texts() / f"{label['file']}.json"
+        if path.exists():
+            article = json.loads(path.read_text("utf-8"))
+            pages.append({**label, "id": label["file"], "title": article["title"], "text": article["text"]})
     return tuple(pages)
 
 
@@ -508,10 +530,10 @@ def collect(*, final: bool) -> Results:
                 )
             continue
         results[name] = (len(docs), *score_documents(docs))
-    for name in ("dev", "fresh") if final else ("dev",):
+    for name in ("dev", "fresh", "fundus") if final else ("dev",):
         real = evaluate_real(name)
         if real is not None:
-            results["real" if name == "dev" else "real-fresh"] = (len(real_pages(name)), *real)
+            results["real" if name == "dev" else f"real-{name}"] = (len(real_pages(name)), *real)
     return results
 
 
