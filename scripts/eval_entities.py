@@ -14,9 +14,9 @@ Sets (tests/fixtures/entities/):
   ``../shared/data/dates-default``, a final held-out set (``--final``); ``real/fundus_*.yaml``: real German
   news articles of flairNLP/fundus's parser test data, labelled by other engineers for the sixth round's
   final check (``--final``; their texts are never in the repository: ``scripts/fundus_texts.py`` writes them
-  from a fundus checkout to ``HUBWATCH_FUNDUS_TEXTS``, default ``/tmp/fundus/texts``; skipped without them). Each page is extracted with
-  ``pipeline.extract.extract_article`` (title + text, as the pipeline sees it) and then analysed; skipped
-  when the shared data is absent.
+  from a fundus checkout to ``HUBWATCH_FUNDUS_TEXTS``, default ``/tmp/fundus/texts``; skipped without
+  them). Each page is extracted with ``pipeline.extract.extract_article`` (title + text, as the pipeline
+  sees it) and then analysed; skipped when the shared data is absent.
 
 Prints document-level precision/recall/F1 per label (the set of canonicals per document, micro-averaged),
 for hub facts and for ``relevant``, then the speed of ``analyze()`` on ~300-word texts.
