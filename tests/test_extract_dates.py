@@ -17,7 +17,7 @@ from lxml.html import HtmlElement, document_fromstring
 
 from pipeline.extract import date_htmldate, date_sources, extract_article
 from pipeline.extract.date_htmldate import warm_every_locale
-from pipeline.extract.date_parse import Bounds, day_of
+from pipeline.extract.date_parse import Bounds, day_of, parse_english_date
 from pipeline.extract.date_sources import from_byline, from_jsonld, from_stamp, from_time, from_url
 from pipeline.extract.dates import DEFAULT_RULES, DateRules, decide
 
@@ -311,8 +311,29 @@ def test_decide(
 def test_default_rules_are_what_cross_validation_kept() -> None:
     assert DEFAULT_RULES.stated == ("time", "byline")
     assert DEFAULT_RULES.htmldate == ALONE.htmldate
-    assert replace(DEFAULT_RULES, stated=()) == replace(ALONE, year_only_refused=True), "one correction only"
-    assert DEFAULT_RULES.describe() == "time>byline>htmldate[extensive] +year-only-refused"
+    assert replace(DEFAULT_RULES, stated=()) == replace(ALONE, year_only_refused=True, unread_jsonld=True)
+    assert DEFAULT_RULES.describe() == "time>byline>htmldate[extensive] +year-only-refused +unread-jsonld"
+
+
+# The publisher's JSON-LD after the article, as on many news sites; htmldate dates the photo's alt text first.
+ENGLISH_JSONLD = """<html><head><title>Stores</title></head><body><article><h1>Luxury stores open online</h1>
+<figure><img src="shop.jpg" alt="NEW YORK - MAY 20: A closed shop on May 20, 2020 in New York City."></figure>
+<p>The retailer opened its new online boutique for fashion houses this week, with more brands to follow.</p>
+<p>Shoppers can order from a dozen labels, and returns are free for the first month of the programme.</p>
+</article><script type="application/ld+json">
+{{"@type": "NewsArticle", "headline": "Luxury stores open online", "datePublished": "{published}"}}
+</script></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [("Tue, Sep 15 2020 10:01:41 EDT", date(2020, 9, 15)), ("September 15th, 2020", date(2020, 9, 15))],
+)
+def test_jsonld_written_in_english_words_beats_a_photo_date(published: str, expected: date) -> None:
+    html = ENGLISH_JSONLD.format(published=published)
+    assert find_date(html, extensive_search=True, original_date=True) == "2020-05-20"  # htmldate: the photo
+    article = extract_article(html.encode(), "https://shop.example/stores", now=date(2021, 1, 1))
+    assert (day_of(article.published_at) if article.published_at else None) == expected
 
 
 COPYRIGHT_ONLY = """<html><head><title>Vereinsfest</title></head><body><article><h1>Sommerfest im Park</h1>
@@ -359,3 +380,18 @@ def test_the_fork_servers_warm_up_builds_the_parser_pages_of_unknown_language_us
         date_htmldate._PAGE_LANGUAGES.reset(token)
     assert parser is date_htmldate._dateparser_for(None)
     assert parser.get_date_data("15 августа 2016").date_obj.date() == date(2016, 8, 15)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Tue, Sep 15 2020 10:01:41 EDT", date(2020, 9, 15)),
+        ("15 Sept. 2020", date(2020, 9, 15)),
+        ("March 3rd, 2021", date(2021, 3, 3)),
+        ("Sep 2020", None),  # a month names no day
+        ("30 Feb 2020", None),  # no such day: never a nearby one
+        ("Mayday 3 2020", None),  # no month name
+    ],
+)
+def test_a_day_in_english_words(value: str, expected: date | None) -> None:
+    assert parse_english_date(value) == expected

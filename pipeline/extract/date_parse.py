@@ -122,6 +122,29 @@ def _from_iso(match: re.Match[str]) -> Day | None:
         return day
 
 
+_MONTH_ABBREVIATIONS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+ENGLISH_MONTHS = {m: i for i, m in enumerate(_MONTH_ABBREVIATIONS, 1)}
+_EN_MONTH = (
+    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
+)
+_ENGLISH_DATE = re.compile(
+    rf"\b(?:(?P<d1>[0-3]?\d)\s+{_EN_MONTH}"
+    rf"|{_EN_MONTH.replace('mon', 'mon2')}\s+(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?),?\s+(?P<y>(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+
+
+def parse_english_date(value: str) -> date | None:
+    """'Tue, Sep 15 2020 10:01:41 EDT', '15 Sep 2020', 'September 15th, 2020': a day written in English, as
+    some publishers write JSON-LD's datePublished (htmldate reads only ISO 8601 there)."""
+    match = _ENGLISH_DATE.search(value)
+    if match is None:
+        return None
+    month = ENGLISH_MONTHS[(match["mon"] or match["mon2"]).lower()[:3]]
+    return safe_date(int(match["y"]), month, int(match["d1"] or match["d2"]))
+
+
 def safe_date(year: int, month: int, day: int) -> date | None:
     """The date, or None for an impossible one (31 February): never a nearby day."""
     try:

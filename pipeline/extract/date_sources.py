@@ -17,7 +17,14 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
-from pipeline.extract.date_parse import DAY_TEXT, Day, parse_date, parse_day_text, safe_date
+from pipeline.extract.date_parse import (
+    DAY_TEXT,
+    Day,
+    parse_date,
+    parse_day_text,
+    parse_english_date,
+    safe_date,
+)
 
 Found = tuple[Day, ...]
 
@@ -73,6 +80,19 @@ def from_jsonld(tree: HtmlElement, url: str = "", key: str = "datePublished") ->
         kind = " ".join(kind) if isinstance(kind, list) else str(kind)
         (articles if _ARTICLE_TYPES.search(kind) else others).append(value)
     return _parsed(articles + others)
+
+
+def from_jsonld_unread(tree: HtmlElement, url: str = "") -> Found:
+    """JSON-LD datePublished written as no ISO date ("Tue, Sep 15 2020 10:01:41 EDT"): htmldate reads only
+    ISO 8601 there and falls through to the text, which dates photo captions and teasers."""
+    found = []
+    for obj in jsonld_objects(tree):
+        value = obj.get("datePublished")
+        if isinstance(value, str) and parse_date(value) is None:
+            day = parse_english_date(value)
+            if day is not None:
+                found.append(day)
+    return tuple(found)
 
 
 def from_meta(tree: HtmlElement, url: str = "", keys: tuple[str, ...] = PUBLISHED_META) -> Found:
@@ -302,6 +322,7 @@ def _from_address(tree: HtmlElement, url: str) -> Found:
 
 PAGE_SOURCES: dict[str, Callable[[HtmlElement, str], Found]] = {
     "jsonld": from_jsonld,
+    "jsonld_unread": from_jsonld_unread,
     "meta": from_meta,
     "time": from_time,
     "byline": from_byline,

@@ -58,6 +58,8 @@ class DateRules:
     # htmldate's 1 January that nothing on the page names as a day is its year-only fallback (a copyright
     # line, "2020" alone), no publication date: refused
     year_only_refused: bool = False
+    # JSON-LD's datePublished written in English words, which htmldate cannot read, comes before htmldate
+    unread_jsonld: bool = False
 
     def describe(self) -> str:
         """One line for reports: the order of evidence and the corrections in force."""
@@ -66,11 +68,12 @@ class DateRules:
         return " ".join((order, *(f"+{f.replace('_', '-')}" for f in flags)))
 
 
-FLAGS = ("url_tiebreak", "url_shift", "local_day", "stamp_yields", "year_only_refused")
+FLAGS = ("url_tiebreak", "url_shift", "local_day", "stamp_yields", "year_only_refused", "unread_jsonld")
 
 # what 5-fold cross-validation kept: the article's own <time> and the visible byline before htmldate; and
-# no year-only fallback as a day (chosen in 4 of 5 folds, never a loss; docs/extraction.md says why it stays)
-DEFAULT_RULES = DateRules(stated=("time", "byline"), year_only_refused=True)
+# two reading fixes of htmldate, each chosen in 4 of 5 folds and never a loss (docs/extraction.md says why
+# they stay): no year-only fallback as a day, and JSON-LD's datePublished in English words read
+DEFAULT_RULES = DateRules(stated=("time", "byline"), year_only_refused=True, unread_jsonld=True)
 
 
 def published_date(
@@ -90,10 +93,14 @@ def published_date(
     """
     bounds = Bounds.until(now)
     evidence: dict[str, Found] = {}
+    if rules.unread_jsonld:
+        evidence.update(collect(tree, url, bounds=bounds, names=("jsonld_unread",)))
     for name in rules.stated:  # in order: the first answer decides unless a correction weighs them all
         evidence.update(collect(tree, url, bounds=bounds, names=(name,)))
         if evidence[name] and not (rules.local_day or rules.url_tiebreak or rules.url_shift):
             return decide(evidence, rules)
+    if evidence.get("jsonld_unread") and not (rules.url_tiebreak or rules.url_shift):
+        return decide(evidence, rules)
     # with a hint: does the page state a date in a way these rules do not consult?
     others = [n for n in STATED if n not in evidence] if hint is not None else []
     evidence.update(
@@ -159,6 +166,8 @@ def heuristic_evidence(
 def decide(evidence: Evidence, rules: DateRules, *, hint: Day | None = None) -> Day | None:
     """The publication date the evidence supports under rules; None when there is none."""
     stated = [evidence[name] for name in rules.stated if evidence.get(name)]
+    if rules.unread_jsonld and evidence.get("jsonld_unread"):
+        stated.append(evidence["jsonld_unread"])
     ranked = [_local(found[0], stated) if rules.local_day else found[0] for found in stated]
     if hint is not None and not any(evidence.get(n) for n in (*STATED, "url")):
         ranked.append(hint)
