@@ -21,6 +21,7 @@ ORG_SUFFIXES = frozenset(
     {"GmbH", "mbH", "AG", "SE", "KG", "KGaA", "eG", "e.V.", "e.", "Ltd", "Ltd.", "Inc", "Inc.", "Hyp", "Re"}
     | {"Messe", "Airport", "Marathon", "Open", "Verlag", "Fachmedien", "Towers", "Kliniken", "Werke"}
 )
+CLUB_NUMBER = re.compile(r"^\d{1,2}\.")  # "1.FC Kaiserslautern" is one token
 ACRONYM = re.compile(r"[A-ZÄÖÜ][A-Za-zÄÖÜäöü]{0,4}[A-ZÄÖÜ][A-Za-z]{0,2}")  # "VfB", "OLG", "SpVgg", "HTWK"
 LOCATION_HEADS = ("bahnhof", "park", "hafen", "flughafen", "airport")
 ROUTE_HEADS = ("linie", "strecke", "route", "verbindung", "autobahn", "achse", "korridor", "trasse")
@@ -78,7 +79,7 @@ def part_of_a_name(
         return True
     if doc[span.start].is_sent_start or prev is None or prev.i in cities or prev.i in sectors:
         return False  # "Insurtech Köln" names the city
-    if ACRONYM.fullmatch(prev.text):  # "SSC Hanau-Rodenbach", "TSV Langenau", "OLG Oldenburg"
+    if ACRONYM.fullmatch(CLUB_NUMBER.sub("", prev.text)):  # "TSV Langenau", "OLG Oldenburg", "1.FC Köln"
         return True
     if _imprint(span) or _location_head(prev):
         return False
@@ -160,6 +161,19 @@ def adjective_names_something_else(span: Span, *, institutions: bool = False) ->
         if any(stem.endswith(ADJECTIVE_NAME_ENDINGS + INSTITUTION_ENDINGS) for stem in stems):
             return True
     return nxt.text.isupper() and len(nxt.text) > 1 and (after is None or after.text != "-")  # "Dresdner SC"
+
+
+# A city adjective before these is the club: "bei einem Mannheimer Sieg", "den früheren Bremer Trainer".
+TEAM_WORDS = frozenset(
+    {"sieg", "siege", "siegen", "niederlage", "niederlagen", "trainer", "trainers", "elf", "stürmer"}
+    | {"torwart", "keeper", "kapitän", "profis", "abwehr", "mannschaft", "fans", "anhänger", "coach"}
+)
+
+
+def adjective_means_the_team(span: Span) -> bool:
+    """'Mannheimer Sieg', 'Bremer Trainer', 'Kölner Fans': the city's club, not the city."""
+    nxt = token_at(span.doc, span.end)
+    return nxt is not None and nxt.lower_ in TEAM_WORDS
 
 
 def sector_inside_a_name(span: Span, acronyms: frozenset[str] | set[str]) -> bool:

@@ -272,7 +272,26 @@ def region_named(span: Span, town: Town | None) -> bool:
     if kreis and kreis != span.text and word_in(kreis.lower(), lowered_text(doc)):
         return True
     sentence = sentence_text(doc, span.start).lower()
-    return any(word_in(w, sentence) for w in (town.land.lower(), LAND_ADJECTIVES.get(town.land, "~")))
+    adjective = LAND_ADJECTIVE_WORD.get(town.land)
+    if word_in(town.land.lower(), sentence):
+        return True
+    return adjective is not None and adjective.search(sentence) is not None
+
+
+# "bayerisch", also with a compass prefix: "ostthüringischen", "südbadischen" is no Land, "nordhessisch"
+COMPASS = r"(?:(?:nord|süd|ost|west|mittel|ober|nieder)-?)*"
+LAND_ADJECTIVE_WORD = {
+    land: re.compile(rf"(?<![\w-]){COMPASS}{re.escape(adjective)}")
+    for land, adjective in LAND_ADJECTIVES.items()
+}
+ANY_LAND_ADJECTIVE = re.compile(
+    rf"{COMPASS}(?:{'|'.join(map(re.escape, sorted(LAND_ADJECTIVES.values(), key=len, reverse=True)))})\w*"
+)
+
+
+def land_adjective(word: str) -> bool:
+    """'bayerischen', 'ostthüringischen', 'nordhessische': a Land's adjective (lower case)."""
+    return ANY_LAND_ADJECTIVE.fullmatch(word) is not None
 
 
 def word_in(word: str, text: str) -> bool:

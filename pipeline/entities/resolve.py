@@ -89,6 +89,8 @@ def _after_adjective(span: Span, data: EntityData, rules: CityRules) -> bool:
     small = data.population.get(span.id_, 0) < rules.large_town or span.text in _ambiguous(data, rules)
     if _determiner(prev):
         return small
+    if places.land_adjective(prev.lower_):  # "im ostthüringischen Altenburg": a place, not a noun
+        return False
     inflected = prev.is_lower and prev.text.endswith(INFLECTIONS) and prev.text not in FUNCTION_WORDS
     before = doc[span.start - 2] if span.start >= 2 else None
     noun_phrase = before is not None and (before.lower_ in ARTICLES or _determiner(before))
@@ -211,6 +213,7 @@ def cities_and_sectors(
             span.label_ == "CITY_ADJ"
             and _adjective_ok(span, rules)
             and not name_rules.part_of_a_name(span, set())
+            and not (rules.teams and name_rules.adjective_means_the_team(span))
         ):
             cities.append(Span(span.doc, span.start, span.end, label="CITY_ADJ", span_id=span.id_))
     cities.sort(key=lambda s: s.start)
