@@ -77,8 +77,8 @@ def part_of_a_name(
         return True
     if institutions and _institution_for(doc, span.start):
         return True
-    if doc[span.start].is_sent_start or prev is None or prev.i in cities or prev.i in sectors:
-        return False  # "Insurtech Köln" names the city
+    if doc[span.start].is_sent_start or prev is None or prev.i in sectors:
+        return False  # "Insurtech Köln" names the city; "Karl Lauterbach" does not, though Karl is a town too
     if ACRONYM.fullmatch(CLUB_NUMBER.sub("", prev.text)):  # "TSV Langenau", "OLG Oldenburg", "1.FC Köln"
         return True
     if _imprint(span) or _location_head(prev):
