@@ -190,6 +190,26 @@ def in_a_list(span: Span, cities: set[int]) -> bool:
     return j > span.end and j in cities
 
 
+COORDINATORS = frozenset({"und", "oder", "sowie"})
+# Nouns a town is joined to as a place: "in Essen und Umgebung", "Wetter und Umland"
+PLACE_COMPANIONS = frozenset({"Umgebung", "Umland", "Region", "Umkreis", "Nachbarorte", "Nachbargemeinden"})
+
+
+def beside_a_noun(span: Span, candidates: set[int]) -> bool:
+    """'nach Siegen und Titeln', 'Löhne und Gehälter': joined to a capitalised word that is no town and no
+    place (nor a place's companion, 'in Essen und Umgebung'): the words are nouns of one kind."""
+    doc = span.doc
+    for joiner, other in ((span.end, span.end + 1), (span.start - 1, span.start - 2)):
+        word, noun = token_at(doc, joiner), token_at(doc, other)
+        if word is None or noun is None or word.lower_ not in COORDINATORS or other in candidates:
+            continue
+        capitalised = noun.is_alpha and noun.text[:1].isupper() and not noun.is_sent_start
+        named = capitalised and noun.lower_ not in STOP_WORDS and noun.text not in PLACE_COMPANIONS
+        if named and not is_place_noun(noun):
+            return True
+    return False
+
+
 def strong_cue(span: Span, data: EntityData) -> bool:
     """A cue a word cannot have: 'Stadt Wissen', a dateline, a postcode, or its district or state named."""
     if strong_place_noun_before(span) or postcode_before(span) or address_after(span):

@@ -141,6 +141,9 @@ def _rejected(span: Span, candidates: set[int], sectors: set[int], data: EntityD
         return "name"
     if rules.abroad and places.abroad(span):
         return "abroad"
+    word_like = span.text in data.ambiguous_at(10**9)  # a word, whatever the town's size ("Siegen")
+    if rules.coordinated_nouns and word_like and places.beside_a_noun(span, candidates):
+        return "noun"
     return "team" if rules.teams and places.a_team(span, candidates) else ""
 
 

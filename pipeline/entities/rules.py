@@ -32,6 +32,8 @@ class CityRules:
     nouns: bool = True  # a noun after an article or in a noun phrase: "die Winzer", "einer mächtigen Göttin"
     abroad: bool = True  # "im österreichischen Linz", "Linz (Österreich)"
     teams: bool = True  # "3:1 gegen Augsburg" in a sentence about a match
+    # a name that is also a word, joined by "und"/"oder" to a noun that is no town: "nach Siegen und Titeln"
+    coordinated_nouns: bool = True
     # Families of cues.
     lists: bool = True  # a list with another accepted town is a weak cue ("Arnsberg und Meschede")
     adjectives: bool = True  # a city adjective before a capitalised word counts ("Leipziger Gründerszene")
