@@ -395,3 +395,28 @@ def test_the_fork_servers_warm_up_builds_the_parser_pages_of_unknown_language_us
 )
 def test_a_day_in_english_words(value: str, expected: date | None) -> None:
     assert parse_english_date(value) == expected
+
+
+def _jsonld_page(published: str, script_type: str = "application/ld+json") -> HtmlElement:
+    return document_fromstring(
+        f'<html><head><script type="{script_type}">{{"@type": "NewsArticle", "datePublished": "{published}"}}'
+        "</script></head><body><p>Text.</p></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("published", "script_type", "expected"),
+    [
+        ("2020-09-15T10:01:41+02:00", "application/ld+json", ()),  # htmldate reads it itself
+        ("Tue, Sep 15 2020 10:01:41 EDT", "application/ld+json", (date(2020, 9, 15),)),
+        ("15.09.2020", "application/ld+json", (date(2020, 9, 15),)),
+        ("2020-09-15", "application/ld+json; charset=utf-8", (date(2020, 9, 15),)),
+        ("soon", "application/ld+json", ()),
+    ],
+    ids=["iso", "english", "german", "charset-typed-script", "no-date"],
+)
+def test_jsonld_dates_htmldate_cannot_read(
+    published: str, script_type: str, expected: tuple[date, ...]
+) -> None:
+    found = date_sources.from_jsonld_unread(_jsonld_page(published, script_type))
+    assert tuple(day_of(d) for d in found) == expected

@@ -82,14 +82,32 @@ def from_jsonld(tree: HtmlElement, url: str = "", key: str = "datePublished") ->
     return _parsed(articles + others)
 
 
+# What htmldate reads of JSON-LD (htmldate/extractors.py, JSON_PUBLISHED, in scripts typed exactly
+# "application/ld+json"): an ISO day right after '"datePublished": "'.
+HTMLDATE_JSON_PUBLISHED = re.compile(
+    r'"datePublished": ?"(?:199\d|20[0-3]\d)-[0-1]?\d-[0-3]?\d', re.IGNORECASE
+)
+
+
 def from_jsonld_unread(tree: HtmlElement, url: str = "") -> Found:
-    """JSON-LD datePublished written as no ISO date ("Tue, Sep 15 2020 10:01:41 EDT"): htmldate reads only
-    ISO 8601 there and falls through to the text, which dates photo captions and teasers."""
-    found = []
-    for obj in jsonld_objects(tree):
-        value = obj.get("datePublished")
-        if isinstance(value, str) and parse_date(value) is None:
-            day = parse_english_date(value)
+    """JSON-LD datePublished that htmldate cannot read: written in words ("Tue, Sep 15 2020 10:01:41 EDT"),
+    not ISO ("15.09.2020"), spaced otherwise ('"datePublished" : "2020-…'), or in a script typed
+    "application/ld+json; charset=utf-8". htmldate then falls through to the text, which dates photo captions
+    and teasers."""
+    found: list[Day] = []
+    for script in tree.xpath(".//script[contains(@type, 'ld+json')]"):
+        text = script.text or ""
+        if '"datePublished"' not in text:
+            continue
+        if script.get("type") == "application/ld+json" and HTMLDATE_JSON_PUBLISHED.search(text):
+            continue  # htmldate reads this one itself
+        try:
+            data = json.loads(text, strict=False)
+        except ValueError:
+            continue
+        for obj in _walk(data, depth=0):
+            value = obj.get("datePublished")
+            day = (parse_date(value) or parse_english_date(value)) if isinstance(value, str) else None
             if day is not None:
                 found.append(day)
     return tuple(found)
