@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span, Token
 
 import pipeline.entities.places as places
-from pipeline.entities.data import EntityData
+from pipeline.entities.data import EntityData, load
 from pipeline.entities.rules import HubRules, current_hubs
 from pipeline.entities.sents import cue_pattern, list_leads, sentence_index, sentences, sentences_matching
 from pipeline.entities.spans import SPANS_KEY
@@ -213,7 +213,9 @@ def _city_refs(
         if named_start is not None and city.doc[named_start].lower_ in {"digital", "de"}:
             refs.append(HubRef(named_start, city.end, hub or city.text, (city.id_,)))
         elif hub and context and not _dateline(city, where.rules) and _placed_as_hub(city, where):
-            refs.append(HubRef(city.start, city.end, hub, (city.id_,), _relative_sectors(city, sectors)))
+            own = _own_sectors_beside(city, sectors, cities) if where.rules.own_sector_place else ()
+            stated = tuple(dict.fromkeys((*_relative_sectors(city, sectors), *own)))
+            refs.append(HubRef(city.start, city.end, hub, (city.id_,), stated))
     return refs
 
 
@@ -286,7 +288,49 @@ def _placed_as_hub(city: Span, where: _Where) -> bool:
         return True
     if sentence_index(city.doc, city.start) in sentences_matching(city.doc, OTHER_PROGRAMME):
         return False
+    if where.rules.own_sector_place and _own_sectors_beside(city, where.sectors, where.cities):
+        return True
     return _in_hub_sentence(city, where) or _focus_follows(city, where.sectors)
+
+
+ORIGIN = frozenset({"aus", "from", "stammen", "stammt"})
+
+
+def _origin(city: Span) -> bool:
+    """Where someone comes from or is based, not a hub: "Preisträger stammen aus Berlin, München und
+    Leipzig", "a Karlsruhe-based startup" (the first town of a list decides for the list)."""
+    doc, i = city.doc, city.start
+    while i >= 2 and doc[i - 1].text in {",", "und", "and", "sowie", "or", "oder"}:
+        i -= 2  # back over a list: "aus Berlin, München und Leipzig"
+    before = doc[i - 1].lower_ if i >= 1 else ""
+    after = city.doc[city.end : city.end + 2].text.lower()
+    return before in ORIGIN or after.startswith(("-based", "- based", "-basiert"))
+
+
+def _own_sectors_beside(city: Span, sectors: list[Span], cities: list[Span]) -> tuple[str, ...]:
+    """In a text about the initiative, the sectors of a hub city's own hub (hubs.yaml) in the city's
+    sentence: "Berlin covers fintech and the Internet of Things", "Logistics startups are best served in
+    Hamburg or Dortmund", "Cologne is the centre for insurtech" — they place the hub and are its focus. A
+    sector two hubs own goes to the nearer one ("Cologne for insurtech, Munich for mobility")."""
+    data = load()
+    hub = data.hub_of_city.get(city.id_)
+    if hub is None or _origin(city):
+        return ()
+    doc, k = city.doc, sentence_index(city.doc, city.start)
+    rivals = [
+        (c, data.hubs[h].sectors)
+        for c in cities
+        if c.doc is doc and c.start != city.start and (h := data.hub_of_city.get(c.id_)) and h != hub
+        and sentence_index(doc, c.start) == k
+    ]  # fmt: skip
+    found = []
+    for s in sectors:
+        if s.doc is not doc or s.id_ not in data.hubs[hub].sectors or sentence_index(doc, s.start) != k:
+            continue
+        distance = abs(s.start - city.start)
+        if not any(s.id_ in own and abs(s.start - c.start) < distance for c, own in rivals):
+            found.append(s.id_)
+    return tuple(dict.fromkeys(found))
 
 
 def _in_hub_sentence(city: Span, where: _Where) -> bool:

@@ -91,6 +91,10 @@ class HubRules:
     # A place after the other hub of a pair: "as is its partner in Dortmund", "einer von zwei Standorten; der
     # zweite befindet sich in Hamburg".
     partner_place: bool = True
+    # Sixth round (candidate). In a text about the initiative, a hub city in a sentence with one of its own
+    # sectors (hubs.yaml) is the hub: "Berlin covers fintech …", "Logistics startups are best served in
+    # Hamburg or Dortmund".
+    own_sector_place: bool = True
     # Sixth round (sectors). A sector acronym opening a hyphenated compound is the sector whatever the head:
     # "KI-gestützte Bildauswertung", "KI-basierte Prognosen", "IoT-Sensoren" (the closed list of heads in
     # sectors.yaml still governs the other stems: "Chemie-Unterricht" is no sector statement).
