@@ -188,6 +188,7 @@ class _Where:
     named: frozenset[int] = frozenset()
     ends: dict[int, Span] = field(default_factory=dict)
     hub_sentences: set[int] | None = None
+    own: dict[int, tuple[str, ...]] = field(default_factory=dict)  # _own_sectors_beside, per city
 
     def __post_init__(self) -> None:
         self.named = frozenset(t for n in self.names for t in range(n.start, n.end))
@@ -213,7 +214,7 @@ def _city_refs(
         if named_start is not None and city.doc[named_start].lower_ in {"digital", "de"}:
             refs.append(HubRef(named_start, city.end, hub or city.text, (city.id_,)))
         elif hub and context and not _dateline(city, where.rules) and _placed_as_hub(city, where):
-            own = _own_sectors_beside(city, sectors, cities) if where.rules.own_sector_place else ()
+            own = _own_sectors_beside(city, where) if where.rules.own_sector_place else ()
             stated = tuple(dict.fromkeys((*_relative_sectors(city, sectors), *own)))
             refs.append(HubRef(city.start, city.end, hub, (city.id_,), stated))
     return refs
@@ -288,7 +289,7 @@ def _placed_as_hub(city: Span, where: _Where) -> bool:
         return True
     if sentence_index(city.doc, city.start) in sentences_matching(city.doc, OTHER_PROGRAMME):
         return False
-    if where.rules.own_sector_place and _own_sectors_beside(city, where.sectors, where.cities):
+    if where.rules.own_sector_place and _own_sectors_beside(city, where):
         return True
     return _in_hub_sentence(city, where) or _focus_follows(city, where.sectors)
 
@@ -307,30 +308,33 @@ def _origin(city: Span) -> bool:
     return before in ORIGIN or after.startswith(("-based", "- based", "-basiert"))
 
 
-def _own_sectors_beside(city: Span, sectors: list[Span], cities: list[Span]) -> tuple[str, ...]:
+def _own_sectors_beside(city: Span, where: _Where) -> tuple[str, ...]:
     """In a text about the initiative, the sectors of a hub city's own hub (hubs.yaml) in the city's
     sentence: "Berlin covers fintech and the Internet of Things", "Logistics startups are best served in
     Hamburg or Dortmund", "Cologne is the centre for insurtech" — they place the hub and are its focus. A
     sector two hubs own goes to the nearer one ("Cologne for insurtech, Munich for mobility")."""
+    if city.start in where.own:
+        return where.own[city.start]
     data = load()
     hub = data.hub_of_city.get(city.id_)
-    if hub is None or _origin(city):
-        return ()
-    doc, k = city.doc, sentence_index(city.doc, city.start)
-    rivals = [
-        (c, data.hubs[h].sectors)
-        for c in cities
-        if c.doc is doc and c.start != city.start and (h := data.hub_of_city.get(c.id_)) and h != hub
-        and sentence_index(doc, c.start) == k
-    ]  # fmt: skip
-    found = []
-    for s in sectors:
-        if s.doc is not doc or s.id_ not in data.hubs[hub].sectors or sentence_index(doc, s.start) != k:
-            continue
-        distance = abs(s.start - city.start)
-        if not any(s.id_ in own and abs(s.start - c.start) < distance for c, own in rivals):
-            found.append(s.id_)
-    return tuple(dict.fromkeys(found))
+    found: list[str] = []
+    own = data.hubs[hub].sectors if hub else ()
+    candidates = [s for s in where.sectors if s.id_ in own and s.doc is city.doc]
+    if candidates and not _origin(city):
+        doc, k = city.doc, sentence_index(city.doc, city.start)
+        candidates = [s for s in candidates if sentence_index(doc, s.start) == k]
+        rivals = [
+            (c.start, data.hubs[h].sectors)
+            for c in where.cities
+            if c.doc is doc and c.start != city.start and (h := data.hub_of_city.get(c.id_)) and h != hub
+            and sentence_index(doc, c.start) == k
+        ] if candidates else []  # fmt: skip
+        for s in candidates:
+            distance = abs(s.start - city.start)
+            if not any(s.id_ in sectors and abs(s.start - start) < distance for start, sectors in rivals):
+                found.append(s.id_)
+    where.own[city.start] = tuple(dict.fromkeys(found))
+    return where.own[city.start]
 
 
 def _in_hub_sentence(city: Span, where: _Where) -> bool:
