@@ -534,6 +534,12 @@ def collect(*, final: bool) -> Results:
         real = evaluate_real(name)
         if real is not None:
             results["real" if name == "dev" else f"real-{name}"] = (len(real_pages(name)), *real)
+        elif name == "fundus":
+            print(
+                f"note: no fundus texts in {fundus_texts()} (scripts/fundus_texts.py writes them): "
+                "final set real-fundus skipped",
+                file=sys.stderr,
+            )
     return results
 
 
