@@ -282,6 +282,17 @@ def town_of(span: Span, data: EntityData) -> Town | None:
     return Town(span.id_, data.population.get(span.id_, 0), land, kreis)
 
 
+# A Land's adjective, also after compass words: "bayerisch", "ostthüringischen", "nordhessische"
+COMPASS = r"(?:(?:nord|süd|ost|west|mittel|ober|nieder)-?)*"
+LAND_ADJECTIVE_WORD = {
+    land: re.compile(rf"(?<![\w-]){COMPASS}{re.escape(adjective)}")
+    for land, adjective in LAND_ADJECTIVES.items()
+}
+ANY_LAND_ADJECTIVE = re.compile(
+    rf"{COMPASS}(?:{'|'.join(map(re.escape, sorted(LAND_ADJECTIVES.values(), key=len, reverse=True)))})\w*"
+)
+
+
 def region_named(span: Span, town: Town | None) -> bool:
     """The text names the town's district, or its sentence the state ("Linz … Kreis Neuwied",
     "im bayerischen Haag"); a state named elsewhere in the text is too weak a hint."""
@@ -292,21 +303,10 @@ def region_named(span: Span, town: Town | None) -> bool:
     if kreis and kreis != span.text and word_in(kreis.lower(), lowered_text(doc)):
         return True
     sentence = sentence_text(doc, span.start).lower()
-    adjective = LAND_ADJECTIVE_WORD.get(town.land)
     if word_in(town.land.lower(), sentence):
         return True
+    adjective = LAND_ADJECTIVE_WORD.get(town.land)
     return adjective is not None and adjective.search(sentence) is not None
-
-
-# "bayerisch", also with a compass prefix: "ostthüringischen", "südbadischen" is no Land, "nordhessisch"
-COMPASS = r"(?:(?:nord|süd|ost|west|mittel|ober|nieder)-?)*"
-LAND_ADJECTIVE_WORD = {
-    land: re.compile(rf"(?<![\w-]){COMPASS}{re.escape(adjective)}")
-    for land, adjective in LAND_ADJECTIVES.items()
-}
-ANY_LAND_ADJECTIVE = re.compile(
-    rf"{COMPASS}(?:{'|'.join(map(re.escape, sorted(LAND_ADJECTIVES.values(), key=len, reverse=True)))})\w*"
-)
 
 
 def land_adjective(word: str) -> bool:

@@ -158,7 +158,9 @@ def _has_cue(span: Span, needed: Cue, accepted: set[int], data: EntityData, rule
     )
 
 
-def _towns(rest: list[Span], names: list[Span], data: EntityData, rules: CityRules) -> list[Span]:
+def _towns(
+    rest: list[Span], names: list[Span], sector_spans: list[Span], data: EntityData, rules: CityRules
+) -> list[Span]:
     """The CITY spans that are the towns: in a hub's name always, elsewhere as the cues say.
 
     Two passes: a town in a list next to an accepted one ("Bergkamen, Unna und Lünen") has a cue.
@@ -166,7 +168,7 @@ def _towns(rest: list[Span], names: list[Span], data: EntityData, rules: CityRul
     in_hub_name = {i for s in names if s.label_ in HUB_NAME_LABELS for i in range(s.start, s.end)}
     spans = [s for s in rest if s.label_ == "CITY"]
     candidates = {s.start for s in spans} | {s.end - 1 for s in spans}
-    sectors = {s.end - 1 for s in _sectors(rest, data)}
+    sectors = {s.end - 1 for s in sector_spans}
     reasons = {
         s.start: _rejected(s, candidates, sectors, data, rules) for s in spans if s.start not in in_hub_name
     }
@@ -210,7 +212,8 @@ def cities_and_sectors(
 ) -> tuple[list[Span], list[Span]]:
     """Accepted CITY spans (label CITY, id = canonical) and SECTOR spans, in text order."""
     rules = rules or current()
-    cities = _towns(rest, names or [], data, rules)
+    sectors = _sectors(rest, data)
+    cities = _towns(rest, names or [], sectors, data, rules)
     for span in rest if rules.adjectives else ():
         if (
             span.label_ == "CITY_ADJ"
@@ -220,7 +223,7 @@ def cities_and_sectors(
         ):
             cities.append(Span(span.doc, span.start, span.end, label="CITY_ADJ", span_id=span.id_))
     cities.sort(key=lambda s: s.start)
-    return cities, _sectors(rest, data)
+    return cities, sectors
 
 
 def _sectors(rest: list[Span], data: EntityData) -> list[Span]:

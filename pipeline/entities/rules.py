@@ -91,9 +91,9 @@ class HubRules:
     # A place after the other hub of a pair: "as is its partner in Dortmund", "einer von zwei Standorten; der
     # zweite befindet sich in Hamburg".
     partner_place: bool = True
-    # Sixth round (candidate). In a text about the initiative, a hub city in a sentence with one of its own
-    # sectors (hubs.yaml) is the hub: "Berlin covers fintech …", "Logistics startups are best served in
-    # Hamburg or Dortmund".
+    # Sixth round. In a text about the initiative, a hub city in a sentence with one of its own hub's sectors
+    # (hubs.yaml) is the hub, with that focus: "Berlin covers fintech …", "Logistics startups are best served
+    # in Hamburg or Dortmund"; not an origin ("stammen aus …", "-based"); a shared sector to the nearer hub.
     own_sector_place: bool = True
     # Sixth round (sectors). A sector acronym opening a hyphenated compound is the sector whatever the head:
     # "KI-gestützte Bildauswertung", "KI-basierte Prognosen", "IoT-Sensoren" (the closed list of heads in

@@ -94,23 +94,17 @@ def from_jsonld_unread(tree: HtmlElement, url: str = "") -> Found:
     not ISO ("15.09.2020"), spaced otherwise ('"datePublished" : "2020-…'), or in a script typed
     "application/ld+json; charset=utf-8". htmldate then falls through to the text, which dates photo captions
     and teasers."""
-    found: list[Day] = []
-    for script in tree.xpath(".//script[contains(@type, 'ld+json')]"):
-        text = script.text or ""
-        if '"datePublished"' not in text:
-            continue
-        if script.get("type") == "application/ld+json" and HTMLDATE_JSON_PUBLISHED.search(text):
-            continue  # htmldate reads this one itself
-        try:
-            data = json.loads(text, strict=False)
-        except ValueError:
-            continue
-        for obj in _walk(data, depth=0):
-            value = obj.get("datePublished")
-            day = (parse_date(value) or parse_english_date(value)) if isinstance(value, str) else None
-            if day is not None:
-                found.append(day)
-    return tuple(found)
+    values = (obj.get("datePublished") for obj in jsonld_objects(tree, keep=_unread_by_htmldate))
+    days = ((parse_date(v) or parse_english_date(v)) if isinstance(v, str) else None for v in values)
+    return tuple(day for day in days if day is not None)
+
+
+def _unread_by_htmldate(script: HtmlElement) -> bool:
+    """A script with a datePublished that htmldate's one JSON-LD pattern does not match."""
+    text = script.text or ""
+    if '"datePublished"' not in text:
+        return False
+    return script.get("type") != "application/ld+json" or HTMLDATE_JSON_PUBLISHED.search(text) is None
 
 
 def from_meta(tree: HtmlElement, url: str = "", keys: tuple[str, ...] = PUBLISHED_META) -> Found:
@@ -311,9 +305,14 @@ def _parsed(values: Any) -> Found:
     return tuple(d for d in (parse_date(v) for v in values if isinstance(v, str)) if d is not None)
 
 
-def jsonld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
-    """Every JSON object in the page's ld+json scripts, nested @graph and lists included."""
+def jsonld_objects(
+    tree: HtmlElement, keep: Callable[[HtmlElement], bool] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every JSON object in the page's ld+json scripts (those ``keep`` keeps), nested @graph and lists
+    included."""
     for script in tree.xpath(".//script[contains(@type, 'ld+json')]"):
+        if keep is not None and not keep(script):
+            continue
         try:
             data = json.loads(script.text or "", strict=False)
         except ValueError:

@@ -58,7 +58,8 @@ class DateRules:
     # htmldate's 1 January that nothing on the page names as a day is its year-only fallback (a copyright
     # line, "2020" alone), no publication date: refused
     year_only_refused: bool = False
-    # JSON-LD's datePublished written in English words, which htmldate cannot read, comes before htmldate
+    # JSON-LD's datePublished that htmldate cannot read (words, German digits, other spacing, a charset-typed
+    # script) comes before htmldate
     unread_jsonld: bool = False
 
     def describe(self) -> str:
@@ -72,7 +73,7 @@ FLAGS = ("url_tiebreak", "url_shift", "local_day", "stamp_yields", "year_only_re
 
 # what 5-fold cross-validation kept: the article's own <time> and the visible byline before htmldate; and
 # two reading fixes of htmldate, each chosen in 4 of 5 folds and never a loss (docs/extraction.md says why
-# they stay): no year-only fallback as a day, and JSON-LD's datePublished in English words read
+# they stay): no year-only fallback as a day, and the JSON-LD datePublished htmldate cannot read, read
 DEFAULT_RULES = DateRules(stated=("time", "byline"), year_only_refused=True, unread_jsonld=True)
 
 
@@ -174,7 +175,7 @@ def decide(evidence: Evidence, rules: DateRules, *, hint: Day | None = None) -> 
     heuristic = evidence.get("htmldate", ())
     if rules.stamp_yields and _stamp_only(evidence, rules):
         heuristic = evidence.get("htmldate_unstamped") or heuristic
-    if heuristic and not (rules.year_only_refused and _year_only(heuristic[0], evidence, rules)):
+    if heuristic and not (rules.year_only_refused and _year_only(heuristic[0], evidence)):
         ranked.append(heuristic[0])
     if not ranked:
         return None
@@ -208,7 +209,7 @@ def _local(stamp: Day, stated: list[Found]) -> Day:
     return stamp
 
 
-def _year_only(day: Day, evidence: Evidence, rules: DateRules) -> bool:
+def _year_only(day: Day, evidence: Evidence) -> bool:
     """htmldate answered 1 January and no statement of the page (nor its URL) names that day.
 
     htmldate falls back to a copyright year or a lone year as YYYY-01-01 (htmldate/core.py, "using copyright
