@@ -311,8 +311,12 @@ def test_decide(
 def test_default_rules_are_what_cross_validation_kept() -> None:
     assert DEFAULT_RULES.stated == ("time", "byline")
     assert DEFAULT_RULES.htmldate == ALONE.htmldate
-    assert replace(DEFAULT_RULES, stated=()) == replace(ALONE, year_only_refused=True, unread_jsonld=True)
-    assert DEFAULT_RULES.describe() == "time>byline>htmldate[extensive] +year-only-refused +unread-jsonld"
+    assert replace(DEFAULT_RULES, stated=()) == replace(
+        ALONE, year_only_refused=True, unread_jsonld=True, wiki_revision=True
+    )
+    assert DEFAULT_RULES.describe() == (
+        "time>byline>htmldate[extensive] +year-only-refused +unread-jsonld +wiki-revision"
+    )
 
 
 # The publisher's JSON-LD after the article, as on many news sites; htmldate dates the photo's alt text first.
@@ -420,3 +424,14 @@ def test_jsonld_dates_htmldate_cannot_read(
 ) -> None:
     found = date_sources.from_jsonld_unread(_jsonld_page(published, script_type))
     assert tuple(day_of(d) for d in found) == expected
+
+
+def test_a_wiki_footer_in_another_language_is_read_in_the_page_language() -> None:
+    page = document_fromstring(
+        '<html lang="fr"><head><meta name="generator" content="MediaWiki 1.40.1"></head><body><p>Texte</p>'
+        '<ul><li id="footer-info-lastmod">Cette page a été modifiée pour la dernière fois le 3 mars 2020'
+        " à 10:01.</li></ul></body></html>"
+    )
+    assert date_sources.from_wiki_revision(page) == (date(2020, 3, 3),)
+    page.set("lang", "xx")  # a language dateparser does not know: no guess
+    assert date_sources.from_wiki_revision(page) == ()

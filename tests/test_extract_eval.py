@@ -168,3 +168,34 @@ def test_dates_after_the_corpus_was_collected_are_refused(tmp_path: Path) -> Non
     _, day = EVAL.ours()
     score = EVAL.score_dates(day, "dates-mediacloud_2020", data_dir=tmp_path)
     assert (score.right, score.htmldate_right) == (1, 1)  # collected in 2020: no 2021 date, for both
+
+
+def test_our_labelled_dates_are_a_third_corpus_and_pages_new_to_the_date_corpora_stay_apart(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # dates-default holds https://example.org/a; the labels spell it otherwise and add two new pages
+    urls = ["http://www.example.org/a/", "https://example.org/new-1", "https://example.org/new-2"]
+    index = {u: {"file": "a.html", "with": [], "without": []} for u in urls}
+    (corpus / "extraction" / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    labels = tmp_path / "labels.yaml"
+    labels.write_text(
+        f"- url: {urls[0]}\n  published: 2020-03-04\n- url: {urls[1]}\n  published: 2020-03-04\n"
+        f"- url: {urls[2]}\n  published: null\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(EVAL, "LABELS", labels)
+
+    tuning = [url for url, _, _ in EVAL.iter_corpus(EVAL.LABELLED_DATES, data_dir=corpus)]
+    held_out = [url for url, _, _ in EVAL.iter_corpus(EVAL.LABELLED_FINAL, data_dir=corpus)]
+    assert (tuning, held_out) == ([urls[0]], urls[1:])
+    assert EVAL.date_corpora(corpus) == (*EVAL.DATE_CORPORA, EVAL.LABELLED_DATES)
+
+    dates = EVAL.evaluate(data_dir=corpus)["dates"]
+    assert EVAL.LABELLED_FINAL not in dates
+    assert (dates[EVAL.LABELLED_DATES]["pages"], dates[EVAL.LABELLED_DATES]["accuracy"]) == (1, 1.0)
+    assert dates["combined"]["pages"] == 3, "'combined' stays htmldate's two corpora"
+
+    monkeypatch.setenv("HUBWATCH_SHARED_DATA", str(corpus))
+    assert EVAL.main(["--dates", "--final", "--no-speed"]) == 0
+    final_row = next(line for line in capsys.readouterr().out.splitlines() if EVAL.LABELLED_FINAL in line)
+    assert "accuracy=0.5000" in final_row and "pages=2" in final_row  # the dated page right, a date for none

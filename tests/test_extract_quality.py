@@ -51,13 +51,13 @@ def test_text_quality_floor(figures: dict[str, Any], metric: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("corpus", ["dates-default", "dates-mediacloud_2020", "combined"])
+@pytest.mark.parametrize("corpus", ["dates-default", "dates-mediacloud_2020", "dates-extraction", "combined"])
 def test_date_accuracy_floor(figures: dict[str, Any], corpus: str) -> None:
     assert figures["dates"][corpus]["accuracy"] >= FLOORS["dates"][corpus], figures["dates"]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("corpus", ["dates-default", "dates-mediacloud_2020", "combined"])
+@pytest.mark.parametrize("corpus", ["dates-default", "dates-mediacloud_2020", "dates-extraction", "combined"])
 def test_dates_not_below_htmldate_alone(
     figures: dict[str, Any], corpus: str, record_property: Callable[[str, object], None]
 ) -> None:

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from copy import deepcopy
+from datetime import date
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -23,6 +24,7 @@ from pipeline.extract.date_parse import (
     parse_date,
     parse_day_text,
     parse_english_date,
+    parse_german_date,
     safe_date,
 )
 
@@ -286,6 +288,41 @@ def _short_lines(tree: HtmlElement, *hints: re.Pattern[str]) -> Iterator[tuple[A
         yield node, " ".join(line.split())
 
 
+# --- wikis -------------------------------------------------------------------------------------------
+
+_WIKI_FOOTER = etree.XPath("//*[@id='footer-lastmod' or @id='footer-info-lastmod']")
+_GENERATOR = etree.XPath("//meta[@name='generator']/@content")
+
+
+def from_wiki_revision(tree: HtmlElement, url: str = "") -> Found:
+    """A MediaWiki page's date: that of the revision it shows, as MediaWiki's footer states it ("This page
+    was last edited on 7 April 2020, at 05:33", "Diese Seite wurde zuletzt am 29. Januar 2020 … geändert").
+
+    A wiki page is a version, not a publication: its text and a diff's older revisions carry the dates of
+    its subject's and its own history, and htmldate's earliest-date preference takes one of those.
+    """
+    if not any(str(g).startswith("MediaWiki") for g in _GENERATOR(tree)):
+        return ()
+    for footer in _WIKI_FOOTER(tree):
+        text = " ".join(footer.text_content().split())
+        day = parse_english_date(text) or parse_german_date(text) or _in_page_language(text, tree)
+        if day is not None:
+            return (day,)
+    return ()
+
+
+def _in_page_language(text: str, tree: HtmlElement) -> date | None:
+    """The first date dateparser finds in text, read in the page's declared language only."""
+    from dateparser.data.languages_info import language_order
+    from dateparser.search import search_dates
+
+    language = (tree.get("lang") or "").split("-")[0].lower()
+    if language not in language_order or language in ("en", "de"):
+        return None
+    found = search_dates(text, languages=[language], settings={"PREFER_DATES_FROM": "past"})
+    return found[0][1].date() if found else None
+
+
 # --- the address --------------------------------------------------------------------------------------
 
 _URL_DATE = re.compile(r"/(?P<y>(?:19|20)\d\d)[/-](?P<m>[01]\d)[/-](?P<d>[0-3]\d)(?:/|[-_.]|$)")
@@ -345,4 +382,5 @@ PAGE_SOURCES: dict[str, Callable[[HtmlElement, str], Found]] = {
     "byline": from_byline,
     "stamp": from_stamp,
     "url": _from_address,
+    "wiki": from_wiki_revision,
 }

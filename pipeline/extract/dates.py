@@ -61,6 +61,8 @@ class DateRules:
     # JSON-LD's datePublished that htmldate cannot read (words, German digits, other spacing, a charset-typed
     # script) comes before htmldate
     unread_jsonld: bool = False
+    # a MediaWiki page is dated by the revision it shows (its footer's "last edited on"), before all else
+    wiki_revision: bool = False
 
     def describe(self) -> str:
         """One line for reports: the order of evidence and the corrections in force."""
@@ -69,12 +71,23 @@ class DateRules:
         return " ".join((order, *(f"+{f.replace('_', '-')}" for f in flags)))
 
 
-FLAGS = ("url_tiebreak", "url_shift", "local_day", "stamp_yields", "year_only_refused", "unread_jsonld")
+FLAGS = (
+    "url_tiebreak",
+    "url_shift",
+    "local_day",
+    "stamp_yields",
+    "year_only_refused",
+    "unread_jsonld",
+    "wiki_revision",
+)
 
 # what 5-fold cross-validation kept: the article's own <time> and the visible byline before htmldate; and
-# two reading fixes of htmldate, each chosen in 4 of 5 folds and never a loss (docs/extraction.md says why
-# they stay): no year-only fallback as a day, and the JSON-LD datePublished htmldate cannot read, read
-DEFAULT_RULES = DateRules(stated=("time", "byline"), year_only_refused=True, unread_jsonld=True)
+# three reading fixes of htmldate, each chosen in 4 of 5 folds and never a loss (docs/extraction.md says why
+# they stay): no year-only fallback as a day, the JSON-LD datePublished htmldate cannot read, read, and a
+# MediaWiki page dated by the revision it shows
+DEFAULT_RULES = DateRules(
+    stated=("time", "byline"), year_only_refused=True, unread_jsonld=True, wiki_revision=True
+)
 
 
 def published_date(
@@ -94,6 +107,10 @@ def published_date(
     """
     bounds = Bounds.until(now)
     evidence: dict[str, Found] = {}
+    if rules.wiki_revision:
+        evidence.update(collect(tree, url, bounds=bounds, names=("wiki",)))
+        if evidence["wiki"]:
+            return decide(evidence, rules)
     if rules.unread_jsonld:
         evidence.update(collect(tree, url, bounds=bounds, names=("jsonld_unread",)))
     for name in rules.stated:  # in order: the first answer decides unless a correction weighs them all
@@ -166,6 +183,8 @@ def heuristic_evidence(
 
 def decide(evidence: Evidence, rules: DateRules, *, hint: Day | None = None) -> Day | None:
     """The publication date the evidence supports under rules; None when there is none."""
+    if rules.wiki_revision and evidence.get("wiki"):
+        return evidence["wiki"][0]
     stated = [evidence[name] for name in rules.stated if evidence.get(name)]
     if rules.unread_jsonld and evidence.get("jsonld_unread"):
         stated.append(evidence["jsonld_unread"])
