@@ -54,7 +54,7 @@ LABELLED_DATES = "dates-extraction"
 LABELLED_FINAL = "dates-extraction-final"
 LABELS = ROOT / "tests" / "fixtures" / "dates" / "extraction.yaml"
 # when each corpus was collected: no page of it can be published later. The end of the latest year
-# its pages' copyright lines name (2023 and 2020), not a page's reference date.
+# its pages' copyright lines name (2023, 2020; the text corpus 2023), not a page's reference date.
 CORPUS_NOW = {
     "dates-default": date(2023, 12, 31),
     "dates-mediacloud_2020": date(2020, 12, 31),
