@@ -13,7 +13,7 @@ from pipeline.errors import ExtractError
 from pipeline.extract import Article, extract_article
 from pipeline.extract.boilerplate import is_boilerplate
 from pipeline.extract.date_htmldate import date_languages
-from pipeline.extract.date_parse import parse_date, parse_german_date
+from pipeline.extract.date_parse import day_of, parse_date, parse_german_date
 from pipeline.extract.meta import strip_site_name
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
@@ -430,3 +430,28 @@ def test_malformed_metadata_is_ignored_not_fatal() -> None:
 def test_wrong_input_type_is_an_extract_error() -> None:
     with pytest.raises(ExtractError):
         extract_article(12345, "https://example.org/a")  # type: ignore[arg-type]
+
+
+SCRIPT_RENDERED = (
+    "<!DOCTYPE html><html lang='de'><head><title>Neuer Hub in Jena | Stadtportal</title>{head}"
+    "<meta property='og:description' content='Die Stadt Jena eröffnet im Frühjahr einen Digital Hub für "
+    "Optik und Photonik; Bewerbungen sind ab sofort möglich.'>"
+    "<meta property='article:published_time' content='2024-03-05T09:30:00+01:00'></head>"
+    "<body><div id='app'></div><script src='/bundle.js'></script></body></html>"
+)
+
+
+def test_an_article_its_scripts_render_is_kept_with_its_own_summary() -> None:
+    article = extract_article(
+        SCRIPT_RENDERED.format(head="<meta property='og:type' content='article'>"), "https://example.org/hub"
+    )
+    assert article.text.startswith("Die Stadt Jena eröffnet im Frühjahr einen Digital Hub")
+    assert article.published_at is not None and day_of(article.published_at) == date(2024, 3, 5)
+    assert article.language == "de"
+
+
+def test_a_page_that_is_no_article_and_has_no_text_stays_an_error() -> None:
+    with pytest.raises(ExtractError, match="no main text"):
+        extract_article(
+            SCRIPT_RENDERED.format(head="<meta property='og:type' content='website'>"), "https://example.org/"
+        )

@@ -27,13 +27,14 @@ from pipeline.errors import ExtractError
 from pipeline.extract.dates import modified_date, published_date
 from pipeline.extract.decode import to_text
 from pipeline.extract.meta import canonical_url, detect_language, find_author, find_title
-from pipeline.extract.text import main_text
+from pipeline.extract.text import main_text, stated_summary
 
 __all__ = ["Article", "ExtractError", "extract_article"]
 
 logger = logging.getLogger(__name__)
 
-# fewer characters of main text than this is no article (a login wall, an empty shell)
+# fewer characters of main text than this is no article (a login wall, an empty shell), unless the page
+# declares itself an article and states its summary (text.stated_summary: a body its scripts render)
 MIN_ARTICLE_CHARS = 40
 # more tags than this is no article page (the largest in the development corpus has 13,000); the
 # extraction's cost grows with the tree, so such a page is refused instead of blocking the run
@@ -130,7 +131,11 @@ def read_page(html: bytes | str, url: str, *, content_selector: str | None = Non
     title = find_title(tree)
     text = main_text(tree, url, selector=content_selector)
     if len(text) < MIN_ARTICLE_CHARS:
-        raise ExtractError(f"no main text found ({len(text)} characters)", url=url)
+        summary = stated_summary(tree)
+        if len(summary) < MIN_ARTICLE_CHARS:
+            raise ExtractError(f"no main text found ({len(text)} characters)", url=url)
+        logger.info("%s: no main text in the markup (rendered by scripts?): the article's summary kept", url)
+        text = summary
     return Page(decoded, tree, title, text, detect_language(text, tree))
 
 

@@ -17,6 +17,7 @@ from lxml.html import HtmlElement, fragment_fromstring
 from pipeline.extract import comparison
 from pipeline.extract.boilerplate import TEASER_HEADING, is_boilerplate
 from pipeline.extract.date_sources import jsonld_objects
+from pipeline.extract.meta import meta_content
 
 logger = logging.getLogger(__name__)
 comparison.install()  # readability only where it can change trafilatura's answer (same text, less CPU)
@@ -111,6 +112,26 @@ def article_body(tree: HtmlElement) -> str:
         except (etree.LxmlError, ValueError):
             return re.sub(r"<[^>]+>", " ", body)
     return body
+
+
+_ARTICLE_KINDS = re.compile(r"Article|Posting|Report|Story|Review", re.IGNORECASE)
+
+
+def stated_summary(tree: HtmlElement) -> str:
+    """An article page's own summary (og:description, description, JSON-LD description), for a page whose
+    body its scripts render: what the publisher says of the article, where the markup holds no text.
+
+    Only for a page that declares itself an article (og:type "article", an article-like JSON-LD @type):
+    a consent wall, a search page or an error page describes the site, not an announcement.
+    """
+    articles = [obj for obj in jsonld_objects(tree) if _ARTICLE_KINDS.search(str(obj.get("@type", "")))]
+    if not articles and (meta_content(tree, "og:type") or "").lower() != "article":
+        return ""
+    summaries = [
+        meta_content(tree, "og:description", "description", "twitter:description"),
+        *(obj.get("description") for obj in articles),
+    ]
+    return max((html.unescape(s).strip() for s in summaries if isinstance(s, str)), key=len, default="")
 
 
 def densest_block(tree: HtmlElement) -> str:
