@@ -42,6 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from pipeline.extract.dates import FLAGS as RULE_FLAGS  # noqa: E402 (the corrections the rules may switch)
+
 logger = logging.getLogger("eval_extraction")
 
 DATE_CORPORA = ("dates-default", "dates-mediacloud_2020")
@@ -447,15 +449,6 @@ def _report(result: dict[str, Any], *, verbose: bool) -> str:
 # thousands of rule sets are scored in seconds. Folds come from a hash of the URL; on each fold the rules
 # are chosen on the other folds and scored on it, which is the estimate for pages nobody has seen.
 
-RULE_FLAGS = (
-    "url_tiebreak",
-    "url_shift",
-    "local_day",
-    "stamp_yields",
-    "year_only_refused",
-    "unread_jsonld",
-    "wiki_revision",
-)
 # htmldate options the cross-validation chooses among; all of them, and two more, are reported alone
 CV_VARIANTS = ("extensive", "shared-tree", "deferred-url", "quick-first")
 REPORT_VARIANTS = (*CV_VARIANTS, "quick", "all-locales")
