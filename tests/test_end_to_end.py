@@ -192,3 +192,49 @@ def test_the_run_mails_one_digest_of_the_relevant_news(
     assert "Stadtbibliothek" not in mail.text
     code, _, err = run_cli(config, "run")
     assert code == 0 and len(handler.received) == 1, "a second run with nothing new must send nothing"
+
+
+def _rendered_by_scripts(og_type: str, description: str) -> str:
+    """A page whose body a script bundle fills in: only its head says what it is."""
+    return (
+        "<!DOCTYPE html><html lang='de'><head><meta charset='utf-8'>"
+        f"<title>Digital Hub Jena | Stadtportal</title><meta property='og:type' content='{og_type}'>"
+        f"<meta property='og:description' content='{description}'>"
+        "<meta property='article:published_time' content='2024-03-05T09:30:00+01:00'></head>"
+        "<body><div id='app'></div><script src='/bundle.js'></script></body></html>"
+    )
+
+
+def test_an_article_its_scripts_render_is_stored_with_its_summary_and_a_consent_wall_is_an_error(
+    german_site: LocalSite, tmp_path: Path
+) -> None:
+    german_site.add(
+        "/app/digital-hub-jena",
+        _rendered_by_scripts(
+            "article",
+            "Die Stadt Jena eröffnet einen Digital Hub für Optik und Photonik; Bewerbungen ab sofort.",
+        ),
+    )
+    german_site.add(
+        "/app/einwilligung",
+        _rendered_by_scripts("website", "Wir verwenden Cookies, um unser Angebot zu verbessern."),
+    )
+    items = "".join(
+        f"<item><title>{t}</title><link>{german_site.url}/app/{p}</link></item>"
+        for t, p in (("Digital Hub Jena", "digital-hub-jena"), ("Einwilligung", "einwilligung"))
+    )
+    german_site.add(
+        "/app/feed.xml",
+        f"<rss version='2.0'><channel><title>App</title>{items}</channel></rss>",
+        "application/rss+xml",
+    )
+    config = tmp_path / "sources.yaml"
+    app = f"  - id: app-feed\n    kind: feed\n    url: {german_site.url}/app/feed.xml\n"
+    config.write_text(sources_yaml(german_site.url, tmp_path / "hubwatch.db") + app, encoding="utf-8")
+    _, _, err = run_cli(config, "run", "--no-digest")
+    assert "Traceback" not in err
+    db = tmp_path / "hubwatch.db"
+    ((text, published),) = rows(db, "SELECT text, published_at FROM announcements WHERE url LIKE '%/app/%'")
+    assert text.startswith("Die Stadt Jena eröffnet einen Digital Hub") and published.startswith("2024-03-05")
+    assert "einwilligung: no main text found" in " ".join(err.split())  # the run's summary names the page
+    assert rows(db, "SELECT errors FROM runs") == [(1,)]
