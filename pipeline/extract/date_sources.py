@@ -64,7 +64,7 @@ MODIFIED_META = (
     "last-modified",
     "lastmod",
 )
-_ARTICLE_TYPES = re.compile(r"Article|Posting|Report|Release|Blog|Review|Story", re.IGNORECASE)
+ARTICLE_TYPES = re.compile(r"Article|Posting|Report|Release|Blog|Review|Story", re.IGNORECASE)
 
 
 # --- structured data --------------------------------------------------------------------------------
@@ -80,7 +80,7 @@ def from_jsonld(tree: HtmlElement, url: str = "", key: str = "datePublished") ->
             continue
         kind = obj.get("@type", "")
         kind = " ".join(kind) if isinstance(kind, list) else str(kind)
-        (articles if _ARTICLE_TYPES.search(kind) else others).append(value)
+        (articles if ARTICLE_TYPES.search(kind) else others).append(value)
     return _parsed(articles + others)
 
 

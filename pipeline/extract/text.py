@@ -16,7 +16,7 @@ from lxml.html import HtmlElement, fragment_fromstring
 
 from pipeline.extract import comparison
 from pipeline.extract.boilerplate import TEASER_HEADING, is_boilerplate
-from pipeline.extract.date_sources import jsonld_objects
+from pipeline.extract.date_sources import ARTICLE_TYPES, jsonld_objects
 from pipeline.extract.meta import meta_content
 
 logger = logging.getLogger(__name__)
@@ -114,9 +114,6 @@ def article_body(tree: HtmlElement) -> str:
     return body
 
 
-_ARTICLE_KINDS = re.compile(r"Article|Posting|Report|Story|Review", re.IGNORECASE)
-
-
 def stated_summary(tree: HtmlElement) -> str:
     """An article page's own summary (og:description, description, JSON-LD description), for a page whose
     body its scripts render: what the publisher says of the article, where the markup holds no text.
@@ -124,7 +121,7 @@ def stated_summary(tree: HtmlElement) -> str:
     Only for a page that declares itself an article (og:type "article", an article-like JSON-LD @type):
     a consent wall, a search page or an error page describes the site, not an announcement.
     """
-    articles = [obj for obj in jsonld_objects(tree) if _ARTICLE_KINDS.search(str(obj.get("@type", "")))]
+    articles = [obj for obj in jsonld_objects(tree) if ARTICLE_TYPES.search(str(obj.get("@type", "")))]
     if not articles and (meta_content(tree, "og:type") or "").lower() != "article":
         return ""
     summaries = [
